@@ -1,0 +1,81 @@
+"""Flask-Login wiring: every request is authenticated from a server-side credential,
+either the `tc_auth` cookie (browser session, CSRF-protected) or a bearer token."""
+
+from __future__ import annotations
+
+import hmac
+
+from flask import Flask, Response, current_app, g, request
+
+from auth.models import Credential, CredentialKind, User
+from auth.service import resolve_credential
+from core.errors import Forbidden, Unauthorized
+from core.extensions import db, login_manager
+
+AUTH_COOKIE = "tc_auth"
+UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
+def _bearer_secret() -> str | None:
+    header = request.headers.get("Authorization", "")
+    scheme, _, value = header.partition(" ")
+    if scheme.lower() == "bearer" and value.strip():
+        return value.strip()
+    return None
+
+
+@login_manager.request_loader
+def load_user_from_request(_request: object) -> User | None:
+    """Find the live credential behind this request; None means anonymous (401 later)."""
+    secret = _bearer_secret()
+    if secret:
+        credential = resolve_credential(secret, {CredentialKind.BEARER})
+    elif request.cookies.get(AUTH_COOKIE):
+        credential = resolve_credential(request.cookies[AUTH_COOKIE], {CredentialKind.COOKIE})
+    else:
+        credential = None
+    if credential is None:
+        return None
+    g.credential = credential
+    return db.session.get(User, credential.user_id)
+
+
+@login_manager.unauthorized_handler
+def unauthorized() -> None:
+    raise Unauthorized("Authentication required.")
+
+
+def current_credential() -> Credential | None:
+    return g.get("credential")
+
+
+def check_csrf() -> None:
+    """Cookie-authenticated unsafe requests must echo the session's CSRF token."""
+    credential = current_credential()
+    if credential is None or credential.kind is not CredentialKind.COOKIE:
+        return
+    if request.method not in UNSAFE_METHODS:
+        return
+    sent = request.headers.get("X-CSRF-Token", "")
+    if not credential.csrf_token or not hmac.compare_digest(sent, credential.csrf_token):
+        raise Forbidden("Missing or wrong X-CSRF-Token header.")
+
+
+def set_auth_cookie(response: Response, secret: str) -> None:
+    response.set_cookie(
+        AUTH_COOKIE,
+        secret,
+        httponly=True,
+        samesite="Lax",
+        secure=current_app.config["AUTH_COOKIE_SECURE"],
+        path="/",
+    )
+
+
+def clear_auth_cookie(response: Response) -> None:
+    response.delete_cookie(AUTH_COOKIE, path="/")
+
+
+def init_login(app: Flask) -> None:
+    login_manager.init_app(app)
+    login_manager.session_protection = None

@@ -1,0 +1,126 @@
+"""Staff accounts, their server-side sessions and tokens, login throttling, and caseload
+membership (which staff member may see which client)."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+import sqlalchemy as sa
+from flask_login import UserMixin
+from sqlalchemy.orm import Mapped, mapped_column
+
+from core.db import Base, TimestampMixin, UTCDateTime, VersionedMixin, utcnow
+
+
+class Role(enum.StrEnum):
+    INTAKE = "intake"
+    COUNSELLOR = "counsellor"
+    CLINICIAN = "clinician"
+    MANAGER = "manager"
+    ADMIN = "admin"
+
+
+class CredentialKind(enum.StrEnum):
+    COOKIE = "cookie"  #: a browser session (cookie + CSRF token)
+    BEARER = "bearer"  #: an API token sent as `Authorization: Bearer`
+    CALENDAR = "calendar"  #: a read-only feed token for calendar programs
+
+
+class MembershipKind(enum.StrEnum):
+    PRIMARY = "primary"
+    CARE_TEAM = "care_team"
+
+
+def enum_column(enum_cls: type[enum.Enum], length: int = 30) -> sa.Enum:
+    """Enums are stored as their lower-case values in a VARCHAR with a CHECK constraint."""
+    return sa.Enum(
+        enum_cls,
+        values_callable=lambda e: [m.value for m in e],
+        native_enum=False,
+        create_constraint=True,
+        length=length,
+        name=enum_cls.__name__.lower(),
+        validate_strings=True,
+    )
+
+
+class User(UserMixin, TimestampMixin, VersionedMixin, Base):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: stored lower-case; the login name.
+    email: Mapped[str] = mapped_column(sa.String(320), unique=True)
+    name: Mapped[str] = mapped_column(sa.String(200))
+    role: Mapped[Role] = mapped_column(enum_column(Role))
+    password_hash: Mapped[str] = mapped_column(sa.String(255))
+    active: Mapped[bool] = mapped_column(default=True)
+    #: set when an admin gives a temporary password; every route but password change is 403.
+    must_change_password: Mapped[bool] = mapped_column(default=False)
+    password_changed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    @property
+    def is_active(self) -> bool:  # flask-login
+        return self.active
+
+
+class Credential(Base):
+    """A server-side session or token. Only a SHA-256 of the secret is stored, so a leaked
+    table cannot be replayed; revoking sets `revoked_at` and the next request gets 401."""
+
+    __tablename__ = "credentials"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), index=True)
+    kind: Mapped[CredentialKind] = mapped_column(enum_column(CredentialKind))
+    secret_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    #: cookie sessions only: the token unsafe requests must echo in `X-CSRF-Token`.
+    csrf_token: Mapped[str | None] = mapped_column(sa.String(64))
+    label: Mapped[str | None] = mapped_column(sa.String(100))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class LoginFailure(Base):
+    """One failed login for a submitted email (whether or not an account has it)."""
+
+    __tablename__ = "login_failures"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(sa.String(320))
+    failed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    __table_args__ = (sa.Index("ix_login_failures_email_failed_at", "email", "failed_at"),)
+
+
+class LoginLockout(Base):
+    """An email locked out of login until `locked_until` (shared by every worker)."""
+
+    __tablename__ = "login_lockouts"
+
+    email: Mapped[str] = mapped_column(sa.String(320), primary_key=True)
+    locked_until: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class CaseloadMembership(Base):
+    """Staff member ↔ client access, written by the cases domain when it opens, reassigns
+    or discharges a case. Rows are ended (`ended_at`), never deleted, so past access stays
+    on record. Active rows (no `ended_at`) are what caseload filters use."""
+
+    __tablename__ = "caseload_memberships"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    staff_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    client_id: Mapped[int] = mapped_column(sa.ForeignKey("clients.id"))
+    #: the case that grants access (no FK: auth must not depend on the cases domain).
+    case_id: Mapped[int | None]
+    kind: Mapped[MembershipKind] = mapped_column(enum_column(MembershipKind))
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    __table_args__ = (
+        sa.Index("ix_caseload_memberships_staff_client", "staff_id", "client_id"),
+        sa.Index("ix_caseload_memberships_client_id", "client_id"),
+    )

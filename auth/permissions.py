@@ -1,0 +1,166 @@
+"""Who may do what: one table from `Permission` to roles (API.md "Who sees what"), the
+decorator every route carries, and the caseload predicates that narrow counsellors to
+their own clients.
+
+Function-level permission answers 403; object-level access (a client not on the caller's
+caseload) answers 404 from the services, so no response reveals that the record exists.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, TypeVar
+
+import sqlalchemy as sa
+from flask import g, request
+from flask_login import current_user
+
+from auth.login import check_csrf
+from auth.models import CaseloadMembership, Role, User
+from core.errors import Forbidden, Unauthorized
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+IN, CO, CL, M, A = Role.INTAKE, Role.COUNSELLOR, Role.CLINICIAN, Role.MANAGER, Role.ADMIN
+ALL_ROLES = frozenset(Role)
+
+
+class Permission(enum.Enum):
+    # Signed-in basics
+    SELF = "self"
+    STAFF_LIST = "staff.list"
+    STAFF_READ = "staff.read"
+    STAFF_MANAGE = "staff.manage"
+    AUDIT_READ = "audit.read"
+    # Clients, assessments, flags
+    CLIENT_CREATE = "client.create"
+    CLIENT_ARCHIVE = "client.archive"
+    CLIENT_EDIT = "client.edit"
+    CLIENT_READ = "client.read"
+    ASSESSMENT_WRITE = "assessment.write"
+    FLAG_RAISE = "flag.raise"
+    FLAG_ACKNOWLEDGE = "flag.acknowledge"
+    FLAG_RESOLVE = "flag.resolve"
+    # Placement and cases
+    CASE_READ = "case.read"
+    CASE_PLACE = "case.place"
+    CASE_REASSIGN = "case.reassign"
+    CLINICAL_RECORD_WRITE = "clinical_record.write"
+    CLINICAL_RECORD_READ = "clinical_record.read"
+    MEDICATION_WRITE = "medication.write"
+    MEDICATION_READ = "medication.read"
+    SESSION_WRITE = "session.write"
+    SESSION_READ = "session.read"
+    OWN_CALENDAR = "calendar.own"
+    FACILITY_READ = "facility.read"
+    FACILITY_MANAGE = "facility.manage"
+    REPORT_READ = "report.read"
+
+
+#: API.md "Who sees what". `own` restrictions for counsellors are applied per record.
+ROLES_FOR: dict[Permission, frozenset[Role]] = {
+    Permission.SELF: ALL_ROLES,
+    Permission.STAFF_LIST: ALL_ROLES,
+    Permission.STAFF_READ: frozenset({M, A}),
+    Permission.STAFF_MANAGE: frozenset({A}),
+    Permission.AUDIT_READ: frozenset({M, A}),
+    Permission.CLIENT_CREATE: frozenset({IN, CL}),
+    Permission.CLIENT_ARCHIVE: frozenset({IN, CL}),
+    Permission.CLIENT_EDIT: frozenset({IN, CO, CL}),
+    Permission.CLIENT_READ: frozenset({IN, CO, CL, M}),
+    Permission.ASSESSMENT_WRITE: frozenset({IN, CO, CL}),
+    Permission.FLAG_RAISE: frozenset({CO, CL}),
+    Permission.FLAG_ACKNOWLEDGE: frozenset({CO, CL}),
+    Permission.FLAG_RESOLVE: frozenset({CL}),
+    Permission.CASE_READ: frozenset({IN, CO, CL, M}),
+    Permission.CASE_PLACE: frozenset({CL}),
+    Permission.CASE_REASSIGN: frozenset({CL, M}),
+    Permission.CLINICAL_RECORD_WRITE: frozenset({CO, CL}),
+    Permission.CLINICAL_RECORD_READ: frozenset({CO, CL, M}),
+    Permission.MEDICATION_WRITE: frozenset({CL}),
+    Permission.MEDICATION_READ: frozenset({CO, CL, M}),
+    Permission.SESSION_WRITE: frozenset({CO, CL}),
+    Permission.SESSION_READ: frozenset({CO, CL, M}),
+    Permission.OWN_CALENDAR: frozenset({CO, CL}),
+    Permission.FACILITY_READ: frozenset({IN, CO, CL, M}),
+    Permission.FACILITY_MANAGE: frozenset({M}),
+    Permission.REPORT_READ: frozenset({M}),
+}
+
+#: Roles whose access to client data is limited to their own caseload.
+CASELOAD_SCOPED_ROLES = frozenset({CO})
+
+#: Endpoints a user who must change their password may still use.
+_ALLOWED_BEFORE_PASSWORD_CHANGE = {"auth.me", "auth.logout", "auth.change_password"}
+
+
+def allowed(role: Role, permission: Permission) -> bool:
+    return role in ROLES_FOR[permission]
+
+
+def permission_required(permission: Permission) -> Callable[[F], F]:
+    """401 without a valid login, 403 when the role lacks `permission`; checked before the
+    request body is parsed. The permission is kept on the view for the access-matrix test."""
+
+    def decorator(view: F) -> F:
+        @wraps(view)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            _require(permission)
+            return view(*args, **kwargs)
+
+        wrapper.permission = permission  # type: ignore[attr-defined]
+        return wrapper  # type: ignore[return-value]
+
+    return decorator
+
+
+def public(view: F) -> F:
+    """Marks a route that needs no login (login itself, token issue, feeds with a token)."""
+    view.permission = None  # type: ignore[attr-defined]
+    return view
+
+
+def _require(permission: Permission) -> None:
+    if not current_user.is_authenticated:
+        raise Unauthorized("Authentication required.")
+    user: User = current_user._get_current_object()  # type: ignore[attr-defined]
+    g.actor = user
+    check_csrf()
+    if user.must_change_password and _endpoint() not in _ALLOWED_BEFORE_PASSWORD_CHANGE:
+        raise Forbidden("You must change your temporary password first.")
+    if not allowed(user.role, permission):
+        raise Forbidden("Your role does not allow this.")
+
+
+def _endpoint() -> str | None:
+    return request.endpoint
+
+
+def is_caseload_scoped(user: User) -> bool:
+    return user.role in CASELOAD_SCOPED_ROLES
+
+
+def caseload_client_ids(staff_id: int) -> sa.Select[tuple[int]]:
+    """A subquery of the client ids on a staff member's active caseload."""
+    return sa.select(CaseloadMembership.client_id).where(
+        CaseloadMembership.staff_id == staff_id, CaseloadMembership.ended_at.is_(None)
+    )
+
+
+def client_visibility(user: User, client_id_column: Any) -> sa.ColumnElement[bool]:
+    """SQL predicate: may `user` see rows whose client is `client_id_column`?"""
+    if not is_caseload_scoped(user):
+        return sa.true()
+    return client_id_column.in_(caseload_client_ids(user.id))
+
+
+def can_see_client(user: User, client_id: int, session: Any) -> bool:
+    """The per-record form of `client_visibility`, for single-record routes."""
+    if not is_caseload_scoped(user):
+        return True
+    stmt = sa.select(
+        sa.exists(caseload_client_ids(user.id).where(CaseloadMembership.client_id == client_id))
+    )
+    return bool(session.execute(stmt).scalar())

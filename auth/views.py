@@ -1,0 +1,177 @@
+"""Staff authentication and account routes (API.md "Authentication")."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import make_response
+from flask_login import current_user
+from flask_smorest import Blueprint
+
+from auth import service
+from auth.login import clear_auth_cookie, current_credential, set_auth_cookie
+from auth.models import CredentialKind, Role, User
+from auth.permissions import Permission, allowed, permission_required, public
+from auth.schemas import (
+    LoginResultSchema,
+    LoginSchema,
+    PasswordChangeSchema,
+    StaffCreateSchema,
+    StaffPublicSchema,
+    StaffQuerySchema,
+    StaffSchema,
+    StaffUpdateSchema,
+    TokenRequestSchema,
+    TokenSchema,
+)
+from core import audit
+from core.extensions import db
+from core.http import check_if_match, page_schema, paginate, set_etag
+
+bp = Blueprint("auth", __name__, url_prefix="/api/v1", description="Staff login and accounts")
+
+
+def _actor() -> User:
+    return current_user._get_current_object()  # type: ignore[attr-defined]
+
+
+@bp.post("/auth/login")
+@public
+@bp.arguments(LoginSchema)
+@bp.response(200, LoginResultSchema)
+def login(data: dict[str, Any]) -> Any:
+    """Start a browser session: sets the `tc_auth` cookie and returns the CSRF token that
+    cookie-authenticated unsafe requests must send as `X-CSRF-Token`. Five failures for one
+    email within 15 minutes lock that email out for 15 minutes (429)."""
+    issued = service.login(data["email"], data["password"], CredentialKind.COOKIE)
+    db.session.commit()
+    body = LoginResultSchema().dump(
+        {"user": issued.user, "csrf_token": issued.credential.csrf_token}
+    )
+    response = make_response(body, 200)
+    set_auth_cookie(response, issued.secret)
+    return response
+
+
+@bp.post("/auth/tokens")
+@public
+@bp.arguments(TokenRequestSchema)
+@bp.response(201, TokenSchema)
+def issue_token(data: dict[str, Any]) -> Any:
+    """Issue a bearer token (`Authorization: Bearer <token>`); shown once, stored hashed."""
+    issued = service.login(
+        data["email"], data["password"], CredentialKind.BEARER, data.get("label")
+    )
+    db.session.commit()
+    cred = issued.credential
+    return {"token": issued.secret, "expires_at": cred.expires_at, "label": cred.label}
+
+
+@bp.post("/auth/logout")
+@permission_required(Permission.SELF)
+@bp.response(204)
+def logout() -> Any:
+    """End this session, or revoke the bearer token used; replaying it then gets 401."""
+    credential = current_credential()
+    if credential is not None:
+        service.revoke(credential, actor=_actor())
+    db.session.commit()
+    response = make_response("", 204)
+    clear_auth_cookie(response)
+    return response
+
+
+@bp.get("/auth/me")
+@permission_required(Permission.SELF)
+@bp.response(200, StaffSchema)
+def me() -> Any:
+    return _actor()
+
+
+@bp.post("/auth/password")
+@permission_required(Permission.SELF)
+@bp.arguments(PasswordChangeSchema)
+@bp.response(204)
+def change_password(data: dict[str, Any]) -> Any:
+    """Change your password; all your other sessions and tokens end."""
+    credential = current_credential()
+    service.change_password(
+        _actor(),
+        data["current_password"],
+        data["new_password"],
+        credential_id=credential.id if credential else None,
+    )
+    db.session.commit()
+    return make_response("", 204)
+
+
+@bp.get("/staff")
+@permission_required(Permission.STAFF_LIST)
+@bp.arguments(StaffQuerySchema, location="query")
+@bp.response(200, page_schema(StaffSchema))
+def list_staff(args: dict[str, Any]) -> Any:
+    """Every signed-in user sees id, name and role; managers and admins also see email and
+    whether the account is active."""
+    stmt = service.list_staff(args.get("role"), args.get("active"))
+    page = paginate(stmt, args["page"], args["per_page"])
+    if not allowed(_actor().role, Permission.STAFF_READ):
+        page["items"] = StaffPublicSchema(many=True).dump(page["items"])
+    return page
+
+
+@bp.post("/staff")
+@permission_required(Permission.STAFF_MANAGE)
+@bp.arguments(StaffCreateSchema)
+@bp.response(201, StaffSchema)
+def create_staff(data: dict[str, Any]) -> Any:
+    user = service.create_user(actor=_actor(), **data)
+    db.session.commit()
+    set_etag(user)
+    return user
+
+
+@bp.get("/staff/<int:staff_id>")
+@permission_required(Permission.STAFF_LIST)
+@bp.response(200, StaffSchema)
+def get_staff(staff_id: int) -> Any:
+    user = service.get_user(staff_id)
+    actor = _actor()
+    if user.id != actor.id and not allowed(actor.role, Permission.STAFF_READ):
+        return StaffPublicSchema().dump(user)
+    set_etag(user)
+    return user
+
+
+@bp.patch("/staff/<int:staff_id>")
+@permission_required(Permission.STAFF_MANAGE)
+@bp.arguments(StaffUpdateSchema)
+@bp.response(200, StaffSchema)
+def update_staff(data: dict[str, Any], staff_id: int) -> Any:
+    """Change name or role, deactivate (ends all sessions; 409 listing `open_case_ids`
+    while a counsellor is primary on open cases), or set a temporary password."""
+    user = service.get_user(staff_id)
+    check_if_match(user)
+    service.update_user(user, data, actor=_actor())
+    db.session.commit()
+    set_etag(user)
+    return user
+
+
+@bp.get("/audit-events")
+@permission_required(Permission.AUDIT_READ)
+@bp.arguments(audit.AuditQuerySchema, location="query")
+@bp.response(200, page_schema(audit.AuditEventSchema))
+def list_audit_events(args: dict[str, Any]) -> Any:
+    """The audit trail, newest first, filtered by client, actor and time."""
+    stmt = audit.query_events(**{k: v for k, v in args.items() if k not in ("page", "per_page")})
+    page = paginate(stmt, args["page"], args["per_page"])
+    audit.record("audit.read", actor=_actor(), detail={"filters": _jsonable(args)})
+    db.session.commit()
+    return page
+
+
+def _jsonable(args: dict[str, Any]) -> dict[str, Any]:
+    return {k: v.isoformat() if hasattr(v, "isoformat") else v for k, v in args.items()}
+
+
+__all__ = ["Role", "bp"]

@@ -1,0 +1,55 @@
+"""Extension singletons, bound to the app in `create_app`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from flask_login import LoginManager
+from flask_migrate import Migrate
+from flask_smorest import Api
+from flask_sqlalchemy import SQLAlchemy
+from flask_sqlalchemy.session import Session as _FlaskSession
+
+from core.db import Base
+
+
+class Session(_FlaskSession):
+    """Flask-SQLAlchemy's session, but an explicit `bind` (a test's outer connection) wins."""
+
+    def get_bind(self, mapper: Any = None, clause: Any = None, bind: Any = None, **kw: Any) -> Any:
+        if bind is None and self.bind is not None:
+            return self.bind
+        return super().get_bind(mapper=mapper, clause=clause, bind=bind, **kw)
+
+
+db = SQLAlchemy(
+    model_class=Base,
+    session_options={"class_": Session, "expire_on_commit": False},
+    engine_options={"pool_pre_ping": True},
+)
+migrate = Migrate(compare_type=True, render_as_batch=True)
+login_manager = LoginManager()
+api = Api()
+
+
+def configure_sqlite(engine: sa.Engine) -> None:
+    """Foreign keys on for every connection; real transactions with SAVEPOINT support.
+
+    pysqlite's own transaction handling defers BEGIN and breaks savepoints, so SQLAlchemy
+    is told to emit BEGIN itself. Writers that must serialise (bed admission, booking) ask
+    for `BEGIN IMMEDIATE` through `core.locking`.
+    """
+
+    @sa.event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=10000")
+        cursor.close()
+
+    @sa.event.listens_for(engine, "begin")
+    def _on_begin(conn: sa.Connection) -> None:
+        mode = conn.info.pop("sqlite_begin", "BEGIN")
+        conn.exec_driver_sql(mode)

@@ -1,0 +1,83 @@
+"""HTTP conventions shared by every domain: ETag/If-Match, pagination, strict schemas."""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+
+import marshmallow as ma
+import sqlalchemy as sa
+from flask import Response, after_this_request, request
+
+from core.errors import PreconditionFailed, PreconditionRequired
+from core.extensions import db
+
+MAX_PER_PAGE = 200
+
+
+class StrictSchema(ma.Schema):
+    """Input schemas reject unknown fields (no mass assignment): 422 naming the field."""
+
+    class Meta:
+        unknown = ma.RAISE
+
+
+def etag_of(record: Any) -> str:
+    """A strong ETag from the record's table, id and version."""
+    return f'"{record.__tablename__}-{record.id}-v{record.version}"'
+
+
+def set_etag(record: Any) -> None:
+    """Send the record's ETag with the current response."""
+    tag = etag_of(record)
+
+    @after_this_request
+    def _add(response: Response) -> Response:
+        response.headers["ETag"] = tag
+        return response
+
+
+def check_if_match(record: Any) -> None:
+    """428 when `If-Match` is missing, 412 when it names another version."""
+    header = request.headers.get("If-Match")
+    if not header:
+        raise PreconditionRequired("This record needs an If-Match header with its ETag.")
+    tags = {t.strip() for t in header.split(",")}
+    if "*" not in tags and etag_of(record) not in tags and etag_of(record).strip('"') not in tags:
+        raise PreconditionFailed("The record was changed since you read it; reload it.")
+
+
+class PageArgsSchema(StrictSchema):
+    page = ma.fields.Integer(load_default=1, validate=ma.validate.Range(min=1, max=100000))
+    per_page = ma.fields.Integer(
+        load_default=50, validate=ma.validate.Range(min=1, max=MAX_PER_PAGE)
+    )
+
+
+def page_args_schema(name: str, **fields: ma.fields.Field) -> type[ma.Schema]:
+    """A query-string schema: pagination plus a route's own filters."""
+    return type(name, (PageArgsSchema,), dict(fields))
+
+
+@cache
+def page_schema(item: type[ma.Schema]) -> type[ma.Schema]:
+    """`{"items": [...], "page", "per_page", "total"}` around an item schema."""
+    return ma.Schema.from_dict(
+        {
+            "items": ma.fields.List(ma.fields.Nested(item)),
+            "page": ma.fields.Integer(),
+            "per_page": ma.fields.Integer(),
+            "total": ma.fields.Integer(),
+        },
+        name=f"{item.__name__.removesuffix('Schema')}PageSchema",
+    )
+
+
+def paginate(stmt: sa.Select, page: int, per_page: int, *, scalars: bool = True) -> dict[str, Any]:
+    """Run a select for one page, with the total counted in SQL."""
+    total = db.session.execute(
+        sa.select(sa.func.count()).select_from(stmt.order_by(None).subquery())
+    ).scalar_one()
+    result = db.session.execute(stmt.limit(per_page).offset((page - 1) * per_page))
+    items = list(result.scalars() if scalars else result)
+    return {"items": items, "page": page, "per_page": per_page, "total": total}

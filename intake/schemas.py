@@ -1,0 +1,82 @@
+"""Marshmallow schemas for clients."""
+
+from __future__ import annotations
+
+import marshmallow as ma
+from marshmallow import fields, validate
+
+from core.http import PageArgsSchema, StrictSchema
+from intake.models import ClientStatus, Sex
+
+_name = validate.Length(min=1, max=100)
+
+
+class EmergencyContactSchema(StrictSchema):
+    name = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    relationship = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    phone = fields.String(required=True, validate=validate.Length(min=1, max=40))
+
+
+class ClientFieldsSchema(StrictSchema):
+    first_name = fields.String(validate=_name)
+    last_name = fields.String(validate=_name)
+    date_of_birth = fields.Date()
+    sex = fields.Enum(Sex, by_value=True)
+    gender_identity = fields.String(allow_none=True, validate=validate.Length(max=100))
+    phone = fields.String(allow_none=True, validate=validate.Length(max=40))
+    email = fields.Email(allow_none=True, validate=validate.Length(max=320))
+    address = fields.String(allow_none=True, validate=validate.Length(max=500))
+    emergency_contact = fields.Nested(EmergencyContactSchema, allow_none=True)
+    referral_source = fields.String(allow_none=True, validate=validate.Length(max=200))
+    #: register anyway although a client with the same name and birth date exists.
+    allow_duplicate = fields.Boolean(load_only=True)
+    duplicate_reason = fields.String(validate=validate.Length(min=1, max=2000))
+
+    @ma.validates_schema
+    def _reason_with_override(self, data: dict, **_: object) -> None:
+        if data.get("allow_duplicate") and not (data.get("duplicate_reason") or "").strip():
+            raise ma.ValidationError(
+                "Give a reason when registering a possible duplicate.", "duplicate_reason"
+            )
+
+
+class ClientCreateSchema(ClientFieldsSchema):
+    first_name = fields.String(required=True, validate=_name)
+    last_name = fields.String(required=True, validate=_name)
+    date_of_birth = fields.Date(required=True)
+
+
+class ClientUpdateSchema(ClientFieldsSchema):
+    pass
+
+
+class ArchiveSchema(StrictSchema):
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=2000))
+
+
+class ClientQuerySchema(PageArgsSchema):
+    #: matches name (any part), MRN (prefix) or date of birth (YYYY-MM-DD).
+    q = fields.String(validate=validate.Length(min=1, max=200))
+    status = fields.Enum(ClientStatus, by_value=True)
+
+
+class ClientSchema(ma.Schema):
+    id = fields.Integer()
+    mrn = fields.String()
+    first_name = fields.String()
+    last_name = fields.String()
+    date_of_birth = fields.Date()
+    sex = fields.Enum(Sex, by_value=True)
+    gender_identity = fields.String(allow_none=True)
+    phone = fields.String(allow_none=True)
+    email = fields.String(allow_none=True)
+    address = fields.String(allow_none=True)
+    emergency_contact = fields.Dict(allow_none=True)
+    referral_source = fields.String(allow_none=True)
+    status = fields.Enum(ClientStatus, by_value=True)
+    archived_at = fields.DateTime(allow_none=True)
+    archive_reason = fields.String(allow_none=True)
+    duplicate_reason = fields.String(allow_none=True)
+    created_at = fields.DateTime()
+    updated_at = fields.DateTime()
+    version = fields.Integer()

@@ -1,0 +1,175 @@
+"""Client registry use cases. Services flush and audit; views commit."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import sqlalchemy as sa
+
+from auth.models import User
+from auth.permissions import can_see_client, client_visibility
+from core import audit
+from core.db import utcnow
+from core.errors import Conflict, InvalidTransition, NotFound
+from core.extensions import db
+from intake.models import Client, ClientStatus
+
+IDENTITY_FIELDS = ("first_name", "last_name", "date_of_birth")
+
+
+def mrn_for(client_id: int) -> str:
+    """`C` + seven digits + a Luhn check digit, so a mistyped MRN rarely hits another client."""
+    digits = f"{client_id:07d}"
+    total = 0
+    for i, ch in enumerate(reversed(digits)):
+        d = int(ch) * (2 if i % 2 == 0 else 1)
+        total += d - 9 if d > 9 else d
+    return f"C{digits}{(10 - total % 10) % 10}"
+
+
+def _find_duplicate(first: str, last: str, dob: date, exclude_id: int | None) -> int | None:
+    stmt = sa.select(Client.id).where(
+        Client.date_of_birth == dob,
+        sa.func.lower(Client.first_name) == first.strip().lower(),
+        sa.func.lower(Client.last_name) == last.strip().lower(),
+    )
+    if exclude_id is not None:
+        stmt = stmt.where(Client.id != exclude_id)
+    return db.session.execute(stmt.order_by(Client.id).limit(1)).scalar()
+
+
+def _guard_duplicate(data: dict[str, Any], exclude_id: int | None = None) -> None:
+    if data.get("allow_duplicate"):
+        return
+    existing = _find_duplicate(
+        data["first_name"], data["last_name"], data["date_of_birth"], exclude_id
+    )
+    if existing is not None:
+        raise Conflict(
+            "A client with this name and date of birth is already registered. Send "
+            "allow_duplicate with a duplicate_reason to register another.",
+            existing_client_id=existing,
+        )
+
+
+def register_client(data: dict[str, Any], *, actor: User) -> Client:
+    """Register a client with a generated MRN; 409 on a probable duplicate unless overridden."""
+    _guard_duplicate(data)
+    fields = {k: v for k, v in data.items() if k != "allow_duplicate"}
+    for key in ("first_name", "last_name"):
+        fields[key] = fields[key].strip()
+    client = Client(created_by_id=actor.id, **fields)
+    db.session.add(client)
+    db.session.flush()
+    client.mrn = mrn_for(client.id)
+    db.session.flush()
+    audit.record(
+        "client.create",
+        actor=actor,
+        record_type="client",
+        record_id=client.id,
+        client_id=client.id,
+        detail={"duplicate_override": bool(data.get("allow_duplicate"))},
+    )
+    return client
+
+
+def get_client(client_id: int, *, actor: User, action: str = "client.read") -> Client:
+    """A client the actor may see (404 otherwise, exactly as for an unknown id)."""
+    client = db.session.get(Client, client_id)
+    if client is None or not can_see_client(actor, client_id, db.session):
+        raise NotFound("No such client.")
+    audit.record(
+        action, actor=actor, record_type="client", record_id=client.id, client_id=client.id
+    )
+    return client
+
+
+def search_clients(
+    *, actor: User, q: str | None = None, status: ClientStatus | None = None
+) -> sa.Select[tuple[Client]]:
+    """Clients visible to the actor, matching a name part, an MRN prefix or a birth date."""
+    stmt = sa.select(Client).where(client_visibility(actor, Client.id))
+    if status is not None:
+        stmt = stmt.where(Client.status == status)
+    if q:
+        stmt = stmt.where(_matches(q.strip()))
+    return stmt.order_by(Client.last_name, Client.first_name, Client.id)
+
+
+def _matches(q: str) -> sa.ColumnElement[bool]:
+    try:
+        return Client.date_of_birth == date.fromisoformat(q)
+    except ValueError:
+        pass
+    pattern = "%" + q.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    full = sa.func.lower(Client.first_name + " " + Client.last_name)
+    return sa.or_(
+        full.like(pattern, escape="\\"),
+        sa.func.lower(Client.last_name + " " + Client.first_name).like(pattern, escape="\\"),
+        sa.func.lower(Client.mrn).like(q.lower() + "%"),
+    )
+
+
+def audit_list_read(clients: list[Client], *, actor: User) -> None:
+    audit.record_many(
+        "client.list", actor=actor, record_type="client", rows=[(c.id, c.id) for c in clients]
+    )
+
+
+def update_client(client: Client, changes: dict[str, Any], *, actor: User) -> Client:
+    """Edit details; identity changes are checked for duplicates like a registration."""
+    if client.status is ClientStatus.ARCHIVED:
+        raise InvalidTransition("The client is archived; restore them before editing.")
+    if any(k in changes for k in IDENTITY_FIELDS):
+        merged = {k: changes.get(k, getattr(client, k)) for k in IDENTITY_FIELDS}
+        merged["allow_duplicate"] = changes.get("allow_duplicate")
+        _guard_duplicate(merged, exclude_id=client.id)
+    for key, value in changes.items():
+        if key != "allow_duplicate":
+            setattr(client, key, value.strip() if key in IDENTITY_FIELDS[:2] else value)
+    db.session.flush()
+    audit.record(
+        "client.update",
+        actor=actor,
+        record_type="client",
+        record_id=client.id,
+        client_id=client.id,
+        detail={"fields": sorted(changes)},
+    )
+    return client
+
+
+def archive_client(client: Client, reason: str, *, actor: User) -> Client:
+    """Archive instead of delete: the record stays, it just leaves the active registry."""
+    if client.status is ClientStatus.ARCHIVED:
+        raise InvalidTransition("The client is already archived.")
+    client.status = ClientStatus.ARCHIVED
+    client.archived_at = utcnow()
+    client.archive_reason = reason
+    db.session.flush()
+    audit.record(
+        "client.archive",
+        actor=actor,
+        record_type="client",
+        record_id=client.id,
+        client_id=client.id,
+    )
+    return client
+
+
+def restore_client(client: Client, *, actor: User) -> Client:
+    if client.status is not ClientStatus.ARCHIVED:
+        raise InvalidTransition("The client is not archived.")
+    client.status = ClientStatus.ACTIVE
+    client.archived_at = None
+    db.session.flush()
+    audit.record(
+        "client.restore",
+        actor=actor,
+        record_type="client",
+        record_id=client.id,
+        client_id=client.id,
+    )
+    return client
