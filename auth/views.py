@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
 from typing import Any
 
 from flask import make_response
@@ -17,7 +18,6 @@ from auth.schemas import (
     LoginSchema,
     PasswordChangeSchema,
     StaffCreateSchema,
-    StaffPublicSchema,
     StaffQuerySchema,
     StaffSchema,
     StaffUpdateSchema,
@@ -115,8 +115,13 @@ def list_staff(args: dict[str, Any]) -> Any:
     stmt = service.list_staff(args.get("role"), args.get("active"))
     page = paginate(stmt, args["page"], args["per_page"])
     if not allowed(_actor().role, Permission.STAFF_READ):
-        page["items"] = StaffPublicSchema(many=True).dump(page["items"])
+        page["items"] = [_public_view(u) for u in page["items"]]
     return page
+
+
+def _public_view(user: User) -> SimpleNamespace:
+    """Only id, name and role: the schema leaves out attributes an object does not have."""
+    return SimpleNamespace(id=user.id, name=user.name, role=user.role)
 
 
 @bp.post("/staff")
@@ -137,7 +142,7 @@ def get_staff(staff_id: int) -> Any:
     user = service.get_user(staff_id)
     actor = _actor()
     if user.id != actor.id and not allowed(actor.role, Permission.STAFF_READ):
-        return StaffPublicSchema().dump(user)
+        return _public_view(user)
     set_etag(user)
     return user
 

@@ -6,6 +6,7 @@ from datetime import date
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.orm.attributes import set_committed_value
 
 from auth.models import User
 from auth.permissions import can_see_client, client_visibility
@@ -53,6 +54,13 @@ def _guard_duplicate(data: dict[str, Any], exclude_id: int | None = None) -> Non
         )
 
 
+def _assign_mrn(client: Client) -> None:
+    """Set the MRN derived from the new id without counting it as an edit (version stays 1)."""
+    mrn = mrn_for(client.id)
+    db.session.execute(sa.update(Client).where(Client.id == client.id).values(mrn=mrn))
+    set_committed_value(client, "mrn", mrn)
+
+
 def register_client(data: dict[str, Any], *, actor: User) -> Client:
     """Register a client with a generated MRN; 409 on a probable duplicate unless overridden."""
     _guard_duplicate(data)
@@ -62,8 +70,7 @@ def register_client(data: dict[str, Any], *, actor: User) -> Client:
     client = Client(created_by_id=actor.id, **fields)
     db.session.add(client)
     db.session.flush()
-    client.mrn = mrn_for(client.id)
-    db.session.flush()
+    _assign_mrn(client)
     audit.record(
         "client.create",
         actor=actor,
@@ -103,12 +110,12 @@ def _matches(q: str) -> sa.ColumnElement[bool]:
         return Client.date_of_birth == date.fromisoformat(q)
     except ValueError:
         pass
-    pattern = "%" + q.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    text = q.lower()
     full = sa.func.lower(Client.first_name + " " + Client.last_name)
     return sa.or_(
-        full.like(pattern, escape="\\"),
-        sa.func.lower(Client.last_name + " " + Client.first_name).like(pattern, escape="\\"),
-        sa.func.lower(Client.mrn).like(q.lower() + "%"),
+        full.contains(text, autoescape=True),
+        sa.func.lower(Client.last_name + " " + Client.first_name).contains(text, autoescape=True),
+        sa.func.lower(Client.mrn).startswith(text, autoescape=True),
     )
 
 

@@ -11,17 +11,12 @@ config = context.config
 
 # Interpret the config file for Python logging.
 # This line sets up loggers basically.
-fileConfig(config.config_file_name)
+fileConfig(config.config_file_name, disable_existing_loggers=False)
 logger = logging.getLogger('alembic.env')
 
 
 def get_engine():
-    try:
-        # this works with Flask-SQLAlchemy<3 and Alchemical
-        return current_app.extensions['migrate'].db.get_engine()
-    except (TypeError, AttributeError):
-        # this works with Flask-SQLAlchemy>=3
-        return current_app.extensions['migrate'].db.engine
+    return current_app.extensions['migrate'].db.engine
 
 
 def get_engine_url():
@@ -94,17 +89,22 @@ def run_migrations_online():
     if conf_args.get("process_revision_directives") is None:
         conf_args["process_revision_directives"] = process_revision_directives
 
-    connectable = get_engine()
-
-    with connectable.connect() as connection:
+    def run_on(connection):
         context.configure(
             connection=connection,
             target_metadata=get_metadata(),
             **conf_args
         )
-
         with context.begin_transaction():
             context.run_migrations()
+
+    # The migration tests pass a connection to another database in config.attributes.
+    given = config.attributes.get("connection")
+    if given is not None:
+        run_on(given)
+        return
+    with get_engine().connect() as connection:
+        run_on(connection)
 
 
 if context.is_offline_mode():

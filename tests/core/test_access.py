@@ -1,0 +1,91 @@
+"""Every route has an explicit permission, answers 401 without login, and admits exactly
+the roles API.md's "Who sees what" table names (403 for the others, before any parsing).
+
+A new route fails `test_every_route_is_in_the_matrix` until it is added to EXPECTED_ROLES."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from auth.models import Role
+
+IN, CO, CL, M, A = "intake", "counsellor", "clinician", "manager", "admin"
+EVERYONE = {IN, CO, CL, M, A}
+PUBLIC = None
+
+#: endpoint → roles allowed to call it (API.md), or PUBLIC.
+EXPECTED_ROLES: dict[str, set[str] | None] = {
+    "auth.login": PUBLIC,
+    "auth.issue_token": PUBLIC,
+    "auth.logout": EVERYONE,
+    "auth.me": EVERYONE,
+    "auth.change_password": EVERYONE,
+    "auth.list_staff": EVERYONE,
+    "auth.get_staff": EVERYONE,
+    "auth.create_staff": {A},
+    "auth.update_staff": {A},
+    "auth.list_audit_events": {M, A},
+    "intake.create_client": {IN, CL},
+    "intake.list_clients": {IN, CO, CL, M},
+    "intake.get_client": {IN, CO, CL, M},
+    "intake.update_client": {IN, CO, CL},
+    "intake.archive_client": {IN, CL},
+    "intake.restore_client": {IN, CL},
+}
+
+NON_API = {"static", "api-docs.openapi_json", "api-docs.openapi_swagger_ui"}
+
+
+def api_routes(app):
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint in NON_API:
+            continue
+        methods = sorted(rule.methods - {"HEAD", "OPTIONS"})
+        assert len(methods) == 1, f"{rule.endpoint} serves several methods"
+        url = re.sub(r"<(?:\w+:)?(\w+)>", "999999", rule.rule)
+        yield rule.endpoint, methods[0], url
+
+
+def call(http, method, url, **kw):
+    if method in {"POST", "PUT", "PATCH"}:
+        kw.setdefault("json", {})
+    return http.open(url, method=method, **kw)
+
+
+def test_every_route_is_in_the_matrix(app):
+    endpoints = {endpoint for endpoint, _, _ in api_routes(app)}
+    assert endpoints == set(EXPECTED_ROLES), "add new routes to EXPECTED_ROLES"
+
+
+def test_every_route_declares_a_permission(app):
+    for endpoint, _, _ in api_routes(app):
+        view = app.view_functions[endpoint]
+        assert hasattr(view, "permission"), f"{endpoint} has no explicit permission"
+        assert (view.permission is None) == (EXPECTED_ROLES[endpoint] is PUBLIC), endpoint
+
+
+def test_every_non_public_route_answers_401_without_login(app, client):
+    for endpoint, method, url in api_routes(app):
+        if EXPECTED_ROLES[endpoint] is PUBLIC:
+            continue
+        response = call(client, method, url)
+        assert response.status_code == 401, (endpoint, response.status_code)
+        assert response.is_json and response.get_json()["code"] == 401
+        assert "Location" not in response.headers
+
+
+@pytest.mark.parametrize("role", [r.value for r in Role])
+def test_roles_are_admitted_exactly_as_the_matrix_says(app, login_as, role):
+    for endpoint, method, url in api_routes(app):
+        allowed = EXPECTED_ROLES[endpoint]
+        if allowed is PUBLIC:
+            continue
+        api = login_as(role)  # fresh login each time: logout revokes its token
+        response = call(api.http, method, url, headers={"Authorization": f"Bearer {api.token}"})
+        if role in allowed:
+            assert response.status_code not in (401, 403), (endpoint, role, response.get_json())
+        else:
+            assert response.status_code == 403, (endpoint, role, response.status_code)
+            assert set(response.get_json()) >= {"code", "status", "message"}

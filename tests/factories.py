@@ -1,0 +1,90 @@
+"""Factories for test data and an API client that sends a bearer token."""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from flask.testing import FlaskClient
+from werkzeug.test import TestResponse
+
+from auth.models import CaseloadMembership, CredentialKind, MembershipKind, Role, User
+from auth.passwords import hash_password
+from auth.service import issue_credential
+from core.extensions import db
+from intake.models import Client
+
+_seq = itertools.count(1)
+DEFAULT_PASSWORD = "correct-battery-staple-9"
+
+
+def make_user(role: str, *, password: str = DEFAULT_PASSWORD, **kw: Any) -> int:
+    """Create a staff user (inside an app context) and return its id."""
+    n = next(_seq)
+    user = User(
+        email=kw.pop("email", f"{role}{n}@test.centre"),
+        name=kw.pop("name", f"{role.title()} Tester {n}"),
+        role=Role(role),
+        password_hash=hash_password(password),
+        **kw,
+    )
+    db.session.add(user)
+    db.session.flush()
+    return user.id
+
+
+def token_for(user_id: int, kind: CredentialKind = CredentialKind.BEARER) -> str:
+    return issue_credential(db.session.get(User, user_id), kind).secret
+
+
+def make_client(**kw: Any) -> int:
+    """Register a client directly (inside an app context) and return its id."""
+    n = next(_seq)
+    client = Client(
+        first_name=kw.pop("first_name", f"Test{n}"),
+        last_name=kw.pop("last_name", "Client"),
+        date_of_birth=kw.pop("date_of_birth", date(1980, 1, 1 + n % 28)),
+        mrn=f"T{n:08d}",
+        **kw,
+    )
+    db.session.add(client)
+    db.session.flush()
+    return client.id
+
+
+def add_to_caseload(staff_id: int, client_id: int, case_id: int | None = None) -> None:
+    db.session.add(
+        CaseloadMembership(
+            staff_id=staff_id, client_id=client_id, case_id=case_id, kind=MembershipKind.PRIMARY
+        )
+    )
+    db.session.flush()
+
+
+@dataclass
+class ApiClient:
+    """A test client that authenticates every request with a bearer token."""
+
+    http: FlaskClient
+    token: str
+    user_id: int
+
+    def _headers(self, headers: dict[str, str] | None) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token}", **(headers or {})}
+
+    def get(self, url: str, **kw: Any) -> TestResponse:
+        return self.http.get(url, headers=self._headers(kw.pop("headers", None)), **kw)
+
+    def post(self, url: str, json: Any = None, **kw: Any) -> TestResponse:
+        return self.http.post(url, json=json, headers=self._headers(kw.pop("headers", None)), **kw)
+
+    def patch(self, url: str, json: Any = None, **kw: Any) -> TestResponse:
+        return self.http.patch(url, json=json, headers=self._headers(kw.pop("headers", None)), **kw)
+
+    def put(self, url: str, json: Any = None, **kw: Any) -> TestResponse:
+        return self.http.put(url, json=json, headers=self._headers(kw.pop("headers", None)), **kw)
+
+    def delete(self, url: str, **kw: Any) -> TestResponse:
+        return self.http.delete(url, headers=self._headers(kw.pop("headers", None)), **kw)
