@@ -138,6 +138,11 @@ def _endpoint() -> str | None:
     return request.endpoint
 
 
+def current_actor() -> User:
+    """The signed-in user, for views to pass to services as `actor=`."""
+    return current_user._get_current_object()  # type: ignore[attr-defined]
+
+
 def is_caseload_scoped(user: User) -> bool:
     return user.role in CASELOAD_SCOPED_ROLES
 

@@ -17,7 +17,9 @@ from core import audit, cli
 from core.config import load_config
 from core.errors import DomainError, UnsupportedMediaType, register_error_handlers
 from core.extensions import api, configure_sqlite, db, migrate
+from intake.assessment_views import bp as assessments_bp
 from intake.cli import seed_demo_clients
+from intake.flag_views import bp as flags_bp
 from intake.views import bp as intake_bp
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -27,7 +29,7 @@ SELF_AUDITING_ENDPOINTS = frozenset({"auth.login", "auth.issue_token"})
 
 
 #: Every blueprint of the service, in registration order.
-BLUEPRINTS = [auth_bp, intake_bp]
+BLUEPRINTS = [auth_bp, intake_bp, assessments_bp, flags_bp]
 #: Demo-data seeders, in dependency order.
 SEEDERS = [seed_demo_accounts, seed_demo_clients]
 

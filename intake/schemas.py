@@ -6,6 +6,7 @@ import marshmallow as ma
 from marshmallow import fields, validate
 
 from core.http import PageArgsSchema, StrictSchema
+from intake.flag_schemas import FlagSchema
 from intake.models import ClientStatus, Sex
 
 _name = validate.Length(min=1, max=100)
@@ -80,3 +81,7 @@ class ClientSchema(ma.Schema):
     created_at = fields.DateTime()
     updated_at = fields.DateTime()
     version = fields.Integer()
+    #: an active psychiatric flag and a use disorder or dependence (CLINICAL.md §3).
+    dual_diagnosis = fields.Boolean()
+    #: active flags, urgent first.
+    active_flags = fields.List(fields.Nested(FlagSchema))

@@ -33,6 +33,17 @@ EXPECTED_ROLES: dict[str, set[str] | None] = {
     "intake.update_client": {IN, CO, CL},
     "intake.archive_client": {IN, CL},
     "intake.restore_client": {IN, CL},
+    "assessments.create_assessment": {IN, CO, CL},
+    "assessments.list_assessments": {IN, CO, CL, M},
+    "assessments.get_assessment": {IN, CO, CL, M},
+    "assessments.update_assessment": {IN, CO, CL},
+    "assessments.submit_assessment": {IN, CO, CL},
+    "flags.list_client_flags": {IN, CO, CL, M},
+    "flags.raise_manual_flag": {CO, CL},
+    "flags.list_flags": {IN, CO, CL, M},
+    "flags.get_flag": {IN, CO, CL, M},
+    "flags.resolve_flag": {CL},
+    "flags.acknowledge_flag": {CO, CL},
 }
 
 NON_API = {"static", "api-docs.openapi_json", "api-docs.openapi_swagger_ui"}
