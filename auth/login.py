@@ -36,6 +36,10 @@ def load_user_from_request(_request: object) -> User | None:
         credential = None
     if credential is None:
         return None
+    if db.session.is_modified(credential):
+        # The idle clock's touch must outlive read-only and failed requests, which never
+        # commit; the user is loaded before the route does any work, so only it is saved.
+        db.session.commit()
     g.credential = credential
     return db.session.get(User, credential.user_id)
 

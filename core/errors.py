@@ -126,6 +126,8 @@ def _http_message(error: HTTPException, data: dict[str, Any]) -> str:
     if error.code == 422 and errors:
         fields = _field_list(errors)
         return f"Invalid input: {fields}." if fields else "Invalid input."
+    if error.code == 400 and errors:
+        return "The request body is not valid JSON."
     if error.code == 413:
         return "The request body is too large."
     return error.description or error.name

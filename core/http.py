@@ -8,11 +8,18 @@ from typing import Any
 import marshmallow as ma
 import sqlalchemy as sa
 from flask import Response, after_this_request, request
+from flask_smorest.arguments import ArgumentsMixin
 
 from core.errors import PreconditionFailed, PreconditionRequired
 from core.extensions import db
 
 MAX_PER_PAGE = 200
+
+
+# Query strings are held to the same rule as bodies: an unknown (e.g. misspelt) filter is a
+# 422, not silently ignored (which would return unfiltered data).
+ArgumentsMixin.ARGUMENTS_PARSER.DEFAULT_UNKNOWN_BY_LOCATION["query"] = None
+ArgumentsMixin.ARGUMENTS_PARSER.DEFAULT_UNKNOWN_BY_LOCATION["querystring"] = None
 
 
 class StrictSchema(ma.Schema):

@@ -44,6 +44,15 @@ EXPECTED_ROLES: dict[str, set[str] | None] = {
     "flags.get_flag": {IN, CO, CL, M},
     "flags.resolve_flag": {CL},
     "flags.acknowledge_flag": {CO, CL},
+    "cases.open_case": {CL},
+    "cases.list_cases": {IN, CO, CL, M},
+    "cases.get_case": {IN, CO, CL, M},
+    "cases.update_case": {CL, M},
+    "cases.get_waitlist": {IN, CO, CL, M},
+    "cases.bed_board": {IN, CO, CL, M},
+    "cases.create_bed": {M},
+    "cases.update_bed": {M},
+    "cases.discharge_case": {CL},
 }
 
 NON_API = {"static", "api-docs.openapi_json", "api-docs.openapi_swagger_ui"}
