@@ -30,6 +30,8 @@ class CredentialKind(enum.StrEnum):
 class MembershipKind(enum.StrEnum):
     PRIMARY = "primary"
     CARE_TEAM = "care_team"
+    #: after discharge, the primary counsellor keeps access for the follow-ups.
+    AFTERCARE = "aftercare"
 
 
 def enum_column(enum_cls: type[enum.Enum], length: int = 30) -> sa.Enum:

@@ -13,6 +13,7 @@ from flask_login import current_user
 from auth.cli import create_user_command, seed_demo_accounts
 from auth.login import init_login
 from auth.views import bp as auth_bp
+from cases.views import bp as cases_bp
 from core import audit, cli
 from core.config import load_config
 from core.errors import DomainError, UnsupportedMediaType, register_error_handlers
@@ -29,7 +30,7 @@ SELF_AUDITING_ENDPOINTS = frozenset({"auth.login", "auth.issue_token"})
 
 
 #: Every blueprint of the service, in registration order.
-BLUEPRINTS = [auth_bp, intake_bp, assessments_bp, flags_bp]
+BLUEPRINTS = [auth_bp, intake_bp, assessments_bp, flags_bp, cases_bp]
 #: Demo-data seeders, in dependency order.
 SEEDERS = [seed_demo_accounts, seed_demo_clients]
 

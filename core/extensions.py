@@ -37,8 +37,11 @@ def configure_sqlite(engine: sa.Engine) -> None:
     """Foreign keys on for every connection; real transactions with SAVEPOINT support.
 
     pysqlite's own transaction handling defers BEGIN and breaks savepoints, so SQLAlchemy
-    is told to emit BEGIN itself. Writers that must serialise (bed admission, booking) ask
-    for `BEGIN IMMEDIATE` through `core.locking`.
+    is told to emit BEGIN itself. Every transaction is `BEGIN IMMEDIATE`: SQLite has one
+    writer at a time anyway and every request writes (at least its audit event), so taking
+    the write lock up front serialises requests instead of failing a reader that later
+    writes with SQLITE_BUSY. That is also what makes bed admission and booking race-free on
+    SQLite; PostgreSQL uses row locks for them (see `cases.service`).
     """
 
     @sa.event.listens_for(engine, "connect")
@@ -51,5 +54,4 @@ def configure_sqlite(engine: sa.Engine) -> None:
 
     @sa.event.listens_for(engine, "begin")
     def _on_begin(conn: sa.Connection) -> None:
-        mode = conn.info.pop("sqlite_begin", "BEGIN")
-        conn.exec_driver_sql(mode)
+        conn.exec_driver_sql("BEGIN IMMEDIATE")

@@ -61,6 +61,21 @@ class ClientQuerySchema(PageArgsSchema):
     status = fields.Enum(ClientStatus, by_value=True)
 
 
+class EpisodeSchema(ma.Schema):
+    """A case of the client's, as listed on the client record (oldest first)."""
+
+    id = fields.Integer()
+    status = fields.String()
+    level = fields.String()
+    setting = fields.String()
+    opened_at = fields.DateTime()
+    admitted_at = fields.DateTime(allow_none=True)
+    discharge_date = fields.Date(allow_none=True)
+    discharge_reason = fields.String(allow_none=True)
+    previous_case_id = fields.Integer(allow_none=True)
+    re_engagement_recommended = fields.Boolean()
+
+
 class ClientSchema(ma.Schema):
     id = fields.Integer()
     mrn = fields.String()
@@ -85,3 +100,5 @@ class ClientSchema(ma.Schema):
     dual_diagnosis = fields.Boolean()
     #: active flags, urgent first.
     active_flags = fields.List(fields.Nested(FlagSchema))
+    #: the client's episodes of care (cases), oldest first.
+    episodes = fields.List(fields.Nested(EpisodeSchema))

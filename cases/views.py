@@ -1,0 +1,167 @@
+"""Placement and case routes (API.md "Placement and cases"): cases, beds, waitlist."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+from typing import Any
+
+from flask_smorest import Blueprint
+
+from auth.permissions import (
+    Permission,
+    allowed,
+    can_see_client,
+    current_actor,
+    permission_required,
+)
+from cases import service
+from cases.schemas import (
+    BedBoardEntrySchema,
+    BedCreateSchema,
+    BedSchema,
+    BedUpdateSchema,
+    CaseCreateSchema,
+    CaseQuerySchema,
+    CaseSchema,
+    CaseUpdateSchema,
+    DischargeSchema,
+    WaitlistEntrySchema,
+)
+from core.errors import Forbidden
+from core.extensions import db
+from core.http import PageArgsSchema, check_if_match, page_schema, paginate, set_etag
+
+bp = Blueprint("cases", __name__, url_prefix="/api/v1", description="Placement and cases")
+
+
+@bp.post("/cases")
+@permission_required(Permission.CASE_PLACE)
+@bp.arguments(CaseCreateSchema)
+@bp.response(201, CaseSchema)
+def open_case(data: dict[str, Any]) -> Any:
+    """Place a client from a submitted assessment. A level other than the recommendation
+    needs `override_reason`; inpatient levels take the named or first free bed, or join the
+    waitlist; one open case per client (409)."""
+    case = service.open_case(data, actor=current_actor())
+    db.session.commit()
+    set_etag(case)
+    return case
+
+
+@bp.get("/cases")
+@permission_required(Permission.CASE_READ)
+@bp.arguments(CaseQuerySchema, location="query")
+@bp.response(200, page_schema(CaseSchema))
+def list_cases(args: dict[str, Any]) -> Any:
+    """Cases, newest first; counsellors see their caseload only."""
+    actor = current_actor()
+    filters = {k: v for k, v in args.items() if k not in ("page", "per_page")}
+    page = paginate(service.list_cases(actor=actor, **filters), args["page"], args["per_page"])
+    service.audit_case_list(page["items"], actor=actor)
+    db.session.commit()
+    return page
+
+
+@bp.get("/cases/<int:case_id>")
+@permission_required(Permission.CASE_READ)
+@bp.response(200, CaseSchema)
+def get_case(case_id: int) -> Any:
+    case = service.get_case(case_id, actor=current_actor())
+    db.session.commit()
+    set_etag(case)
+    return case
+
+
+@bp.patch("/cases/<int:case_id>")
+@permission_required(Permission.CASE_REASSIGN)
+@bp.arguments(CaseUpdateSchema)
+@bp.response(200, CaseSchema)
+def update_case(data: dict[str, Any], case_id: int) -> Any:
+    """Reassign (`primary_counsellor_id`, `care_team_ids`: clinicians and managers) or change
+    the level with a `change_reason` (clinicians). If-Match required."""
+    actor = current_actor()
+    if "level" in data and not allowed(actor.role, Permission.CASE_PLACE):
+        raise Forbidden("Only clinicians change a case's level of care.")
+    case = service.get_case(case_id, actor=actor, action="case.read_for_update", for_update=True)
+    check_if_match(case)
+    service.update_case(case, data, actor=actor)
+    db.session.commit()
+    set_etag(case)
+    return case
+
+
+@bp.get("/waitlist")
+@permission_required(Permission.CASE_READ)
+@bp.arguments(PageArgsSchema, location="query")
+@bp.response(200, page_schema(WaitlistEntrySchema))
+def get_waitlist(args: dict[str, Any]) -> Any:
+    """Waitlisted cases in admission order: `requires_urgent_review` first, then the time
+    each joined the waitlist. `position` counts from 1 within what the caller may see."""
+    actor = current_actor()
+    page = paginate(service.waitlist(actor=actor), args["page"], args["per_page"])
+    service.audit_case_list(page["items"], actor=actor, action="waitlist.read")
+    offset = (args["page"] - 1) * args["per_page"]
+    for index, case in enumerate(page["items"], start=offset + 1):
+        case.position = index
+    db.session.commit()
+    return page
+
+
+@bp.get("/beds")
+@permission_required(Permission.FACILITY_READ)
+@bp.response(200, BedBoardEntrySchema(many=True))
+def bed_board() -> Any:
+    """Every bed with its unit, room and occupant case (null when free). Counsellors see the
+    occupant only for clients on their caseload."""
+    actor = current_actor()
+    board = []
+    for bed, case in service.list_beds():
+        visible = case is not None and can_see_client(actor, case.client_id, db.session)
+        board.append(
+            SimpleNamespace(
+                **BedSchema().dump(bed),
+                occupied=case is not None,
+                occupant_case_id=case.id if visible else None,
+            )
+        )
+    db.session.commit()
+    return board
+
+
+@bp.post("/beds")
+@permission_required(Permission.FACILITY_MANAGE)
+@bp.arguments(BedCreateSchema)
+@bp.response(201, BedSchema)
+def create_bed(data: dict[str, Any]) -> Any:
+    bed = service.create_bed(data, actor=current_actor())
+    db.session.commit()
+    set_etag(bed)
+    return bed
+
+
+@bp.patch("/beds/<int:bed_id>")
+@permission_required(Permission.FACILITY_MANAGE)
+@bp.arguments(BedUpdateSchema)
+@bp.response(200, BedSchema)
+def update_bed(data: dict[str, Any], bed_id: int) -> Any:
+    """Relabel a bed or take it out of service (`active: false`, 409 while occupied)."""
+    bed = service.get_bed(bed_id)
+    check_if_match(bed)
+    service.update_bed(bed, data, actor=current_actor())
+    db.session.commit()
+    set_etag(bed)
+    return bed
+
+
+@bp.post("/cases/<int:case_id>/discharge")
+@permission_required(Permission.CASE_PLACE)
+@bp.arguments(DischargeSchema)
+@bp.response(200, CaseSchema)
+def discharge_case(data: dict[str, Any], case_id: int) -> Any:
+    """Discharge: frees the bed and admits the first case on the waitlist."""
+    actor = current_actor()
+    case = service.get_case(case_id, actor=actor, action="case.read_for_update", for_update=True)
+    service.discharge_case(case, actor=actor, **data)
+    db.session.commit()
+    set_etag(case)
+    return case
