@@ -290,7 +290,7 @@ def open_case(data: dict[str, Any], *, actor: User) -> Case:
         level=level,
         setting=Setting(setting_for_level(level)),
         recommended_level=recommended,
-        override_reason=override if level != recommended else override,
+        override_reason=override,
         requires_urgent_review=bool(assessment.requires_urgent_review),
         primary_counsellor_id=counsellor.id,
         previous_case_id=data.get("previous_case_id"),

@@ -13,6 +13,8 @@ from flask_login import current_user
 from auth.cli import create_user_command, seed_demo_accounts
 from auth.login import init_login
 from auth.views import bp as auth_bp
+from cases.medication_views import bp as medication_bp
+from cases.note_views import bp as notes_bp
 from cases.views import bp as cases_bp
 from core import audit, cli
 from core.config import load_config
@@ -30,7 +32,15 @@ SELF_AUDITING_ENDPOINTS = frozenset({"auth.login", "auth.issue_token"})
 
 
 #: Every blueprint of the service, in registration order.
-BLUEPRINTS = [auth_bp, intake_bp, assessments_bp, flags_bp, cases_bp]
+BLUEPRINTS = [
+    auth_bp,
+    intake_bp,
+    assessments_bp,
+    flags_bp,
+    cases_bp,
+    notes_bp,
+    medication_bp,
+]
 #: Demo-data seeders, in dependency order.
 SEEDERS = [seed_demo_accounts, seed_demo_clients]
 
