@@ -248,10 +248,9 @@ def _previous_case(previous_case_id: int | None, client_id: int) -> None:
     if previous_case_id is None:
         return
     previous = db.session.get(Case, previous_case_id)
+    # Checked after `_no_open_case`, so an earlier case of this client is discharged.
     if previous is None or previous.client_id != client_id:
         raise ValidationFailed("No such earlier case for this client.", field="previous_case_id")
-    if previous.status is not CaseStatus.DISCHARGED:
-        raise ValidationFailed("The earlier case is still open.", field="previous_case_id")
 
 
 def _no_open_case(client_id: int) -> None:
@@ -266,7 +265,9 @@ def _no_open_case(client_id: int) -> None:
 
 def open_case(data: dict[str, Any], *, actor: User) -> Case:
     """Place a client at the clinician's level from a submitted assessment (API.md)."""
-    client = get_client(data["client_id"], actor=actor, action="client.read_for_placement")
+    client = get_client(
+        data["client_id"], actor=actor, action="client.read_for_placement", for_update=True
+    )
     assessment = _submitted_assessment(data["assessment_id"], client.id)
     level = data["level"]
     recommended = assessment.recommended_level
@@ -282,8 +283,8 @@ def open_case(data: dict[str, Any], *, actor: User) -> Case:
         "primary_counsellor_id",
         "counsellor",
     )
-    _previous_case(data.get("previous_case_id"), client.id)
     _no_open_case(client.id)
+    _previous_case(data.get("previous_case_id"), client.id)
     case = Case(
         client_id=client.id,
         assessment_id=assessment.id,

@@ -11,6 +11,7 @@ from http import HTTPStatus
 from typing import Any
 
 from flask import Flask, Response, jsonify
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
@@ -157,7 +158,17 @@ def handle_stale_data(_error: StaleDataError) -> Response:
     return _respond(error_body(412, "The record was changed by someone else; reload it."))
 
 
+def handle_integrity_error(error: IntegrityError) -> Response:
+    """A uniqueness rule enforced by the database (one open case per client, one admitted case
+    per bed, ...) caught a concurrent request the service checks could not see yet."""
+    log.warning("integrity error answered as 409: %s", error.orig)
+    return _respond(
+        error_body(409, "The change conflicts with another one made at the same time; reload.")
+    )
+
+
 def register_error_handlers(app: Flask) -> None:
     app.register_error_handler(HTTPException, handle_http_exception)
     app.register_error_handler(DomainError, handle_domain_error)
     app.register_error_handler(StaleDataError, handle_stale_data)
+    app.register_error_handler(IntegrityError, handle_integrity_error)

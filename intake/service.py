@@ -82,9 +82,12 @@ def register_client(data: dict[str, Any], *, actor: User) -> Client:
     return client
 
 
-def get_client(client_id: int, *, actor: User, action: str = "client.read") -> Client:
-    """A client the actor may see (404 otherwise, exactly as for an unknown id)."""
-    client = db.session.get(Client, client_id)
+def get_client(
+    client_id: int, *, actor: User, action: str = "client.read", for_update: bool = False
+) -> Client:
+    """A client the actor may see (404 otherwise, exactly as for an unknown id).
+    `for_update` locks the row (PostgreSQL) to serialise per-client changes."""
+    client = db.session.get(Client, client_id, with_for_update=for_update or None)
     if client is None or not can_see_client(actor, client_id, db.session):
         raise NotFound("No such client.")
     audit.record(

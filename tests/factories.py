@@ -13,8 +13,9 @@ from werkzeug.test import TestResponse
 from auth.models import CaseloadMembership, CredentialKind, MembershipKind, Role, User
 from auth.passwords import hash_password
 from auth.service import issue_credential
+from cases.models import Bed
 from core.extensions import db
-from intake.models import Client
+from intake.models import Assessment, AssessmentStatus, Client
 
 _seq = itertools.count(1)
 DEFAULT_PASSWORD = "correct-battery-staple-9"
@@ -88,3 +89,32 @@ class ApiClient:
 
     def delete(self, url: str, **kw: Any) -> TestResponse:
         return self.http.delete(url, headers=self._headers(kw.pop("headers", None)), **kw)
+
+
+def make_submitted_assessment(
+    client_id: int, *, recommended_level: str = "1", urgent: bool = False, **kw: Any
+) -> int:
+    """A submitted assessment with the given recommendation (placement tests start here)."""
+
+    assessment = Assessment(
+        client_id=client_id,
+        assessed_on=kw.pop("assessed_on", date(2026, 11, 1)),
+        status=AssessmentStatus.SUBMITTED,
+        use_disorder=kw.pop("use_disorder", True),
+        physical_dependence=kw.pop("physical_dependence", True),
+        recommended_level=recommended_level,
+        requires_urgent_review=urgent,
+        results={"recommendation": {"level": recommended_level}},
+        rule_version="test",
+        **kw,
+    )
+    db.session.add(assessment)
+    db.session.flush()
+    return assessment.id
+
+
+def make_bed(unit: str = "North", room: str = "1", label: str | None = None) -> int:
+    bed = Bed(unit=unit, room=room, label=label or f"B{next(_seq)}")
+    db.session.add(bed)
+    db.session.flush()
+    return bed.id
