@@ -10,6 +10,7 @@ from typing import Any
 from flask import Flask, Response, g, request
 from flask_login import current_user
 
+from aftercare.views import bp as aftercare_bp
 from auth.cli import create_user_command, seed_demo_accounts
 from auth.login import init_login
 from auth.views import bp as auth_bp
@@ -24,6 +25,7 @@ from intake.assessment_views import bp as assessments_bp
 from intake.cli import seed_demo_clients
 from intake.flag_views import bp as flags_bp
 from intake.views import bp as intake_bp
+from scheduling.views import bp as sessions_bp
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
@@ -40,6 +42,8 @@ BLUEPRINTS = [
     cases_bp,
     notes_bp,
     medication_bp,
+    sessions_bp,
+    aftercare_bp,
 ]
 #: Demo-data seeders, in dependency order.
 SEEDERS = [seed_demo_accounts, seed_demo_clients]
