@@ -50,6 +50,8 @@ class CaseQuerySchema(PageArgsSchema):
     setting = fields.Enum(Setting, by_value=True)
     counsellor_id = fields.Integer(validate=validate.Range(min=1))
     client_id = fields.Integer(validate=validate.Range(min=1))
+    #: cases a follow-up found relapsed: clients to offer a way back in.
+    re_engagement_recommended = fields.Boolean()
 
 
 class BedSchema(ma.Schema):

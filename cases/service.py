@@ -67,8 +67,11 @@ def list_cases(
     setting: Setting | None = None,
     counsellor_id: int | None = None,
     client_id: int | None = None,
+    re_engagement_recommended: bool | None = None,
 ) -> sa.Select[tuple[Case]]:
     stmt = sa.select(Case).where(client_visibility(actor, Case.client_id))
+    if re_engagement_recommended is not None:
+        stmt = stmt.where(Case.re_engagement_recommended.is_(re_engagement_recommended))
     if status is not None:
         stmt = stmt.where(Case.status == status)
     if setting is not None:
