@@ -52,7 +52,9 @@ def get_case(
     """A case the actor may see (404 otherwise). `for_update` locks its row (PostgreSQL)."""
     stmt = sa.select(Case).where(Case.id == case_id, client_visibility(actor, Case.client_id))
     if for_update:
-        stmt = stmt.with_for_update(of=Case).execution_options(populate_existing=True)
+        stmt = stmt.with_for_update(of=Case, key_share=True).execution_options(
+            populate_existing=True
+        )
     case = db.session.execute(stmt).unique().scalar_one_or_none()
     if case is None:
         raise NotFound("No such case.")
@@ -115,14 +117,14 @@ def _claim_free_bed() -> Bed | None:
         .where(Bed.active.is_(True), ~_bed_occupied())
         .order_by(Bed.unit, Bed.room, Bed.label, Bed.id)
         .limit(1)
-        .with_for_update(skip_locked=True, of=Bed)
+        .with_for_update(skip_locked=True, of=Bed, key_share=True)
     )
     return db.session.execute(stmt).scalar_one_or_none()
 
 
 def _claim_named_bed(bed_id: int) -> Bed:
     bed = db.session.execute(
-        sa.select(Bed).where(Bed.id == bed_id).with_for_update(of=Bed)
+        sa.select(Bed).where(Bed.id == bed_id).with_for_update(of=Bed, key_share=True)
     ).scalar_one_or_none()
     if bed is None or not bed.active:
         raise ValidationFailed("No such bed in service.", field="bed_id")
@@ -169,7 +171,7 @@ def _free_bed_and_admit_next(case: Case, actor: User) -> None:
         .where(Case.status == CaseStatus.WAITLISTED)
         .order_by(*WAITLIST_ORDER)
         .limit(1)
-        .with_for_update(skip_locked=True, of=Case)
+        .with_for_update(skip_locked=True, of=Case, key_share=True)
     )
     waiting = db.session.execute(stmt).unique().scalar_one_or_none()
     if waiting is not None:

@@ -38,7 +38,7 @@ def _active_flag(client_id: int, flag_type: str) -> Flag | None:
     stmt = sa.select(Flag).where(
         Flag.client_id == client_id, Flag.type == flag_type, Flag.status == FlagStatus.ACTIVE
     )
-    return db.session.execute(stmt.with_for_update()).scalar_one_or_none()
+    return db.session.execute(stmt.with_for_update(key_share=True)).scalar_one_or_none()
 
 
 def active_flag_id(client_id: int, flag_type: str) -> int | None:

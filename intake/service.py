@@ -87,7 +87,9 @@ def get_client(
 ) -> Client:
     """A client the actor may see (404 otherwise, exactly as for an unknown id).
     `for_update` locks the row (PostgreSQL) to serialise per-client changes."""
-    client = db.session.get(Client, client_id, with_for_update=for_update or None)
+    client = db.session.get(
+        Client, client_id, with_for_update={"key_share": True} if for_update else None
+    )
     if client is None or not can_see_client(actor, client_id, db.session):
         raise NotFound("No such client.")
     audit.record(

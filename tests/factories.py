@@ -13,7 +13,7 @@ from werkzeug.test import TestResponse
 from auth.models import CaseloadMembership, CredentialKind, MembershipKind, Role, User
 from auth.passwords import hash_password
 from auth.service import issue_credential
-from cases.models import Bed
+from cases.models import Bed, Case
 from core.extensions import db
 from intake.models import Assessment, AssessmentStatus, Client
 
@@ -118,3 +118,22 @@ def make_bed(unit: str = "North", room: str = "1", label: str | None = None) -> 
     db.session.add(bed)
     db.session.flush()
     return bed.id
+
+
+def make_case(counsellor_id: int, *, level: str = "1", status: str = "active") -> int:
+    """An open outpatient case (client, submitted assessment, caseload membership)."""
+    client_id = make_client()
+    assessment_id = make_submitted_assessment(client_id, recommended_level=level)
+    case = Case(
+        client_id=client_id,
+        assessment_id=assessment_id,
+        level=level,
+        setting="outpatient",
+        status=status,
+        recommended_level=level,
+        primary_counsellor_id=counsellor_id,
+    )
+    db.session.add(case)
+    db.session.flush()
+    add_to_caseload(counsellor_id, client_id, case.id)
+    return case.id

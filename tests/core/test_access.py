@@ -53,6 +53,22 @@ EXPECTED_ROLES: dict[str, set[str] | None] = {
     "cases.create_bed": {M},
     "cases.update_bed": {M},
     "cases.discharge_case": {CL},
+    "sessions.book_session": {CO, CL},
+    "sessions.list_sessions": {CO, CL, M},
+    "sessions.get_session": {CO, CL, M},
+    "sessions.update_session": {CO, CL},
+    "sessions.add_participant": {CO, CL},
+    "sessions.withdraw_participant": {CO, CL},
+    "sessions.record_attendance": {CO, CL},
+    "sessions.cancel_session": {CO, CL},
+    "sessions.case_attendance": {CO, CL, M},
+    "sessions.list_rooms": {IN, CO, CL, M},
+    "sessions.create_room": {M},
+    "sessions.update_room": {M},
+    "sessions.issue_calendar_token": {CO, CL},
+    "sessions.revoke_calendar_token": {CO, CL},
+    "sessions.staff_calendar": PUBLIC,
+    "sessions.case_calendar": {CO, CL, M},
 }
 
 NON_API = {"static", "api-docs.openapi_json", "api-docs.openapi_swagger_ui"}
