@@ -3,6 +3,7 @@ attendance, cancellation, rooms and calendar feeds."""
 
 from __future__ import annotations
 
+import itertools
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -75,7 +76,7 @@ def test_weekly_cbt_series_is_booked_whole(counsellor, open_case):
     body = response.get_json()
     assert body["series_id"] is not None and len(body["sessions"]) == 4
     starts = [datetime.fromisoformat(s["starts_at"]) for s in body["sessions"]]
-    assert all(b - a == timedelta(weeks=1) for a, b in zip(starts, starts[1:], strict=False))
+    assert all(b - a == timedelta(weeks=1) for a, b in itertools.pairwise(starts))
     assert body["sessions"][0]["participants"] == [
         {"case_id": case, "status": "booked", "attendance": None, "attendance_recorded_at": None}
     ]
