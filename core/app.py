@@ -25,6 +25,7 @@ from intake.assessment_views import bp as assessments_bp
 from intake.cli import seed_demo_clients
 from intake.flag_views import bp as flags_bp
 from intake.views import bp as intake_bp
+from reports.views import bp as reports_bp
 from scheduling.views import bp as sessions_bp
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -44,6 +45,7 @@ BLUEPRINTS = [
     medication_bp,
     sessions_bp,
     aftercare_bp,
+    reports_bp,
 ]
 #: Demo-data seeders, in dependency order.
 SEEDERS = [seed_demo_accounts, seed_demo_clients]

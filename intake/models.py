@@ -166,35 +166,31 @@ SEVERITY_ORDER = sa.case(
 )
 
 
-def _latest_assessment_finds_dependence() -> sa.ScalarSelect[Any]:
-    return (
+def dual_diagnosis_clause(client_id: Any) -> sa.ColumnElement[bool]:
+    """CLINICAL.md §3, in SQL for the client whose id is `client_id`: at least one active
+    psychiatric flag **and** the latest submitted assessment found a use disorder or
+    physical dependence. Used by the client record and by the manager reports."""
+    latest = (
         sa.select(sa.or_(Assessment.use_disorder, Assessment.physical_dependence))
         .where(
-            Assessment.client_id == Client.id,
+            Assessment.client_id == client_id,
             Assessment.status == AssessmentStatus.SUBMITTED,
         )
         .order_by(
             Assessment.assessed_on.desc(), Assessment.submitted_at.desc(), Assessment.id.desc()
         )
         .limit(1)
-        .correlate(Client)
         .scalar_subquery()
     )
+    psychiatric = sa.exists().where(
+        Flag.client_id == client_id,
+        Flag.status == FlagStatus.ACTIVE,
+        Flag.category == "psychiatric",
+    )
+    return sa.and_(psychiatric, sa.func.coalesce(latest, sa.false()))
 
 
-#: CLINICAL.md §3: at least one active psychiatric flag **and** the latest submitted
-#: assessment found a use disorder or physical dependence. Computed in SQL.
-Client.dual_diagnosis = column_property(
-    sa.and_(
-        sa.exists().where(
-            Flag.client_id == Client.id,
-            Flag.status == FlagStatus.ACTIVE,
-            Flag.category == "psychiatric",
-        ),
-        sa.func.coalesce(_latest_assessment_finds_dependence(), sa.false()),
-    ),
-    deferred=False,
-)
+Client.dual_diagnosis = column_property(dual_diagnosis_clause(Client.id), deferred=False)
 
 Client.active_flags = relationship(
     Flag,

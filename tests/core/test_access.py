@@ -69,6 +69,8 @@ EXPECTED_ROLES: dict[str, set[str] | None] = {
     "sessions.revoke_calendar_token": {CO, CL},
     "sessions.staff_calendar": PUBLIC,
     "sessions.case_calendar": {CO, CL, M},
+    "reports.caseload_report": {M},
+    "reports.outcomes_report": {M},
 }
 
 NON_API = {"static", "api-docs.openapi_json", "api-docs.openapi_swagger_ui"}

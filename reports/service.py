@@ -1,0 +1,312 @@
+"""Manager reports, every number an SQL aggregate (no rows loaded into Python).
+
+Caseload definitions (documented in the OpenAPI description too):
+- open = waitlisted, admitted or active; inpatient = admitted; outpatient = active.
+- dual diagnosis = open cases whose client has dual diagnosis (CLINICAL.md §3).
+- urgent flags = active urgent flags on clients with an open case.
+- sessions next 7 days = non-cancelled sessions the counsellor facilitates starting in
+  [start of as_of, +7 days), as_of's day starting at midnight in CENTRE_TIMEZONE.
+- attendance rate = (attended + late) / (attended + late + absent) over participants of
+  non-cancelled sessions the counsellor facilitated in the 30 days before as_of; null when
+  there is nothing to count (excused and unrecorded attendance are not counted).
+- overdue follow-ups = not completed and due before as_of.
+Case and flag counts are the current state; as_of anchors the time windows."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from flask import current_app
+
+from aftercare.models import FollowUp, FollowUpOutcome
+from auth.models import Role, User
+from cases.models import Bed, Case
+from cases.rules import OPEN_STATUSES, CaseStatus
+from core.extensions import db
+from intake.models import Flag, FlagSeverity, FlagStatus, dual_diagnosis_clause
+from intake.rules import LEVELS
+from reports.sql import as_date, days_between, plus_days
+from scheduling.models import (
+    Attendance,
+    ParticipantStatus,
+    SessionParticipant,
+    SessionStatus,
+    TherapySession,
+)
+
+OPEN = [s.value for s in OPEN_STATUSES]
+DISCHARGE_REASONS = ("completed", "against_advice", "transferred", "administrative")
+
+
+def start_of_day(day: date) -> datetime:
+    """Midnight of `day` in the centre's time zone, as a UTC timestamp."""
+    zone = ZoneInfo(current_app.config["CENTRE_TIMEZONE"])
+    return datetime.combine(day, time.min, tzinfo=zone).astimezone(UTC)
+
+
+def _count(condition: Any) -> sa.ColumnElement[int]:
+    return sa.func.count().filter(condition)
+
+
+def _open_case_columns() -> list[Any]:
+    is_open = Case.status.in_(OPEN)
+    return [
+        _count(is_open).label("open_cases"),
+        _count(Case.status == CaseStatus.ADMITTED).label("inpatient"),
+        _count(Case.status == CaseStatus.ACTIVE).label("outpatient"),
+        _count(Case.status == CaseStatus.WAITLISTED).label("waitlisted"),
+        _count(sa.and_(is_open, dual_diagnosis_clause(Case.client_id))).label("dual_diagnosis"),
+    ]
+
+
+def _urgent_flags() -> sa.Select:
+    """Active urgent flags on clients with an open case, with that case's counsellor."""
+    return (
+        sa.select(Flag.id, Case.primary_counsellor_id)
+        .join(Case, sa.and_(Case.client_id == Flag.client_id, Case.status.in_(OPEN)))
+        .where(Flag.status == FlagStatus.ACTIVE, Flag.severity == FlagSeverity.URGENT)
+    )
+
+
+def _overdue(as_of: date) -> Any:
+    return sa.and_(FollowUp.completed_at.is_(None), FollowUp.due_on < as_of)
+
+
+def totals(as_of: date) -> dict[str, int]:
+    cases = db.session.execute(sa.select(*_open_case_columns())).one()._asdict()
+    urgent = _urgent_flags().subquery()
+    extra = db.session.execute(
+        sa.select(
+            sa.select(sa.func.count(sa.distinct(urgent.c.id))).scalar_subquery().label("urgent"),
+            sa.select(sa.func.count()).where(_overdue(as_of)).scalar_subquery().label("overdue"),
+        )
+    ).one()
+    return {**cases, "urgent_flags": extra.urgent, "overdue_follow_ups": extra.overdue}
+
+
+def beds() -> dict[str, int]:
+    occupied = sa.exists().where(Case.bed_id == Bed.id, Case.status == CaseStatus.ADMITTED)
+    row = db.session.execute(
+        sa.select(sa.func.count().label("total"), _count(occupied).label("occupied")).where(
+            Bed.active.is_(True)
+        )
+    ).one()
+    return {"total": row.total, "occupied": row.occupied}
+
+
+def by_level() -> dict[str, int]:
+    rows = db.session.execute(
+        sa.select(Case.level, sa.func.count()).where(Case.status.in_(OPEN)).group_by(Case.level)
+    ).all()
+    counts = dict(rows)
+    return {level: counts.get(level, 0) for level in LEVELS}
+
+
+def _case_stats() -> sa.Subquery:
+    return (
+        sa.select(Case.primary_counsellor_id.label("staff_id"), *_open_case_columns())
+        .group_by(Case.primary_counsellor_id)
+        .subquery()
+    )
+
+
+def _session_stats(window_start: datetime) -> sa.Subquery:
+    upcoming = sa.and_(
+        TherapySession.starts_at >= window_start,
+        TherapySession.starts_at < window_start + timedelta(days=7),
+    )
+    return (
+        sa.select(
+            TherapySession.facilitator_id.label("staff_id"),
+            sa.func.count().filter(upcoming).label("sessions_next_7_days"),
+        )
+        .where(TherapySession.status == SessionStatus.SCHEDULED)
+        .group_by(TherapySession.facilitator_id)
+        .subquery()
+    )
+
+
+def _attendance_stats(window_start: datetime) -> sa.Subquery:
+    came = SessionParticipant.attendance.in_([Attendance.ATTENDED, Attendance.LATE])
+    counted = SessionParticipant.attendance.in_(
+        [Attendance.ATTENDED, Attendance.LATE, Attendance.ABSENT]
+    )
+    return (
+        sa.select(
+            TherapySession.facilitator_id.label("staff_id"),
+            _count(came).label("came"),
+            _count(counted).label("counted"),
+        )
+        .join(SessionParticipant, SessionParticipant.session_id == TherapySession.id)
+        .where(
+            TherapySession.status == SessionStatus.SCHEDULED,
+            SessionParticipant.status == ParticipantStatus.BOOKED,
+            TherapySession.starts_at >= window_start - timedelta(days=30),
+            TherapySession.starts_at < window_start,
+        )
+        .group_by(TherapySession.facilitator_id)
+        .subquery()
+    )
+
+
+def _follow_up_stats(as_of: date) -> sa.Subquery:
+    return (
+        sa.select(FollowUp.assigned_to_id.label("staff_id"), sa.func.count().label("overdue"))
+        .where(_overdue(as_of))
+        .group_by(FollowUp.assigned_to_id)
+        .subquery()
+    )
+
+
+def _flag_stats() -> sa.Subquery:
+    urgent = _urgent_flags().subquery()
+    return (
+        sa.select(
+            urgent.c.primary_counsellor_id.label("staff_id"),
+            sa.func.count(sa.distinct(urgent.c.id)).label("urgent_flags"),
+        )
+        .group_by(urgent.c.primary_counsellor_id)
+        .subquery()
+    )
+
+
+def by_counsellor(as_of: date) -> list[dict[str, Any]]:
+    """One row per active counsellor (and anyone else who is primary on an open case)."""
+    window = start_of_day(as_of)
+    cases, sessions = _case_stats(), _session_stats(window)
+    attendance, follow_ups, flags = (
+        _attendance_stats(window),
+        _follow_up_stats(as_of),
+        _flag_stats(),
+    )
+    zero = sa.literal(0)
+    rate = sa.case(
+        (sa.func.coalesce(attendance.c.counted, 0) == 0, sa.null()),
+        else_=sa.cast(attendance.c.came, sa.Float) / attendance.c.counted,
+    )
+    stmt = (
+        sa.select(
+            User.id.label("staff_id"),
+            User.name,
+            sa.func.coalesce(cases.c.open_cases, zero).label("open_cases"),
+            sa.func.coalesce(cases.c.inpatient, zero).label("inpatient"),
+            sa.func.coalesce(cases.c.outpatient, zero).label("outpatient"),
+            sa.func.coalesce(cases.c.dual_diagnosis, zero).label("dual_diagnosis"),
+            sa.func.coalesce(sessions.c.sessions_next_7_days, zero).label("sessions_next_7_days"),
+            rate.label("attendance_rate_30_days"),
+            sa.func.coalesce(follow_ups.c.overdue, zero).label("overdue_follow_ups"),
+            sa.func.coalesce(flags.c.urgent_flags, zero).label("urgent_flags"),
+        )
+        .outerjoin(cases, cases.c.staff_id == User.id)
+        .outerjoin(sessions, sessions.c.staff_id == User.id)
+        .outerjoin(attendance, attendance.c.staff_id == User.id)
+        .outerjoin(follow_ups, follow_ups.c.staff_id == User.id)
+        .outerjoin(flags, flags.c.staff_id == User.id)
+        .where(
+            sa.or_(
+                sa.and_(User.role == Role.COUNSELLOR, User.active.is_(True)),
+                sa.func.coalesce(cases.c.open_cases, zero) > 0,
+            )
+        )
+        .order_by(User.name, User.id)
+    )
+    return [_rounded(row._asdict()) for row in db.session.execute(stmt)]
+
+
+def _rounded(row: dict[str, Any]) -> dict[str, Any]:
+    if row["attendance_rate_30_days"] is not None:
+        row["attendance_rate_30_days"] = round(row["attendance_rate_30_days"], 4)
+    return row
+
+
+def caseload(as_of: date) -> dict[str, Any]:
+    return {
+        "as_of": as_of,
+        "totals": totals(as_of),
+        "beds": beds(),
+        "by_counsellor": by_counsellor(as_of),
+        "by_level": by_level(),
+    }
+
+
+# --- outcomes ---------------------------------------------------------------------------------
+
+
+def _ratio(numerator: Any, denominator: Any) -> sa.ColumnElement[Any]:
+    return sa.case((denominator == 0, sa.null()), else_=sa.cast(numerator, sa.Float) / denominator)
+
+
+def _contacted_within(days: int) -> sa.Exists:
+    """A completed follow-up that reached the client on a date after discharge, within
+    `days` (HEDIS FUI: contact on a date after discharge)."""
+    contact_day = as_date(FollowUp.contacted_at)
+    return sa.exists().where(
+        FollowUp.case_id == Case.id,
+        FollowUp.completed_at.is_not(None),
+        FollowUp.outcome != FollowUpOutcome.UNREACHABLE,
+        contact_day > Case.discharge_date,
+        contact_day <= plus_days(Case.discharge_date, days),
+    )
+
+
+def _relapsed_within(days: int) -> sa.Exists:
+    contact_day = as_date(FollowUp.contacted_at)
+    return sa.exists().where(
+        FollowUp.case_id == Case.id,
+        FollowUp.outcome == FollowUpOutcome.RELAPSE,
+        contact_day <= plus_days(Case.discharge_date, days),
+    )
+
+
+def outcomes(start: date, end: date) -> dict[str, Any]:
+    """Admissions (cases opened) and discharges in [start, end], inclusive dates."""
+    opened_on = as_date(Case.opened_at)
+    admissions = db.session.execute(
+        sa.select(sa.func.count()).where(opened_on >= start, opened_on <= end)
+    ).scalar_one()
+    discharged = sa.and_(
+        Case.status == CaseStatus.DISCHARGED,
+        Case.discharge_date >= start,
+        Case.discharge_date <= end,
+    )
+    began = as_date(sa.func.coalesce(Case.admitted_at, Case.opened_at))
+    total = sa.func.count()
+    row = (
+        db.session.execute(
+            sa.select(
+                total.label("total"),
+                *[_count(Case.discharge_reason == r).label(r) for r in DISCHARGE_REASONS],
+                _ratio(_count(Case.discharge_reason == "completed"), total).label(
+                    "completion_rate"
+                ),
+                sa.func.avg(days_between(Case.discharge_date, began)).label(
+                    "average_length_of_stay_days"
+                ),
+                _ratio(_count(_contacted_within(7)), total).label("follow_up_7_day_rate"),
+                _ratio(_count(_contacted_within(30)), total).label("follow_up_30_day_rate"),
+                _ratio(_count(_relapsed_within(90)), total).label("relapse_within_90_days_rate"),
+            ).where(discharged)
+        )
+        .one()
+        ._asdict()
+    )
+    rates = {
+        key: (round(float(row[key]), 4) if row[key] is not None else None)
+        for key in (
+            "completion_rate",
+            "average_length_of_stay_days",
+            "follow_up_7_day_rate",
+            "follow_up_30_day_rate",
+            "relapse_within_90_days_rate",
+        )
+    }
+    return {
+        "from": start,
+        "to": end,
+        "admissions": admissions,
+        "discharges": {"total": row["total"], **{r: row[r] for r in DISCHARGE_REASONS}},
+        **rates,
+    }

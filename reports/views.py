@@ -1,0 +1,94 @@
+"""Manager report routes (API.md "Reports")."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import timedelta
+from typing import Any
+
+from flask import Response, request
+from flask_smorest import Blueprint
+
+from auth.permissions import Permission, current_actor, permission_required
+from core import audit
+from core.errors import ValidationFailed
+from core.extensions import db
+from intake.assessment_service import centre_today
+from reports import service
+from reports.schemas import (
+    CaseloadQuerySchema,
+    CaseloadReportSchema,
+    CounsellorRowSchema,
+    OutcomesQuerySchema,
+    OutcomesReportSchema,
+)
+
+bp = Blueprint("reports", __name__, url_prefix="/api/v1", description="Manager reports")
+
+CSV_COLUMNS = list(CounsellorRowSchema().fields)
+
+
+def _wants_csv(args: dict[str, Any]) -> bool:
+    if "format" in args:
+        return args["format"] == "csv"
+    best = request.accept_mimetypes.best_match(["application/json", "text/csv"])
+    return (
+        best == "text/csv"
+        and request.accept_mimetypes["text/csv"] > request.accept_mimetypes["application/json"]
+    )
+
+
+def _csv(rows: list[dict[str, Any]], as_of: Any) -> Response:
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=CSV_COLUMNS, extrasaction="ignore")
+    writer.writeheader()
+    writer.writerows(CounsellorRowSchema(many=True).dump(rows))
+    response = Response(buffer.getvalue(), mimetype="text/csv")
+    response.headers["Content-Disposition"] = f'attachment; filename="caseload-{as_of}.csv"'
+    return response
+
+
+@bp.get("/reports/caseload")
+@permission_required(Permission.REPORT_READ)
+@bp.arguments(CaseloadQuerySchema, location="query")
+@bp.response(200, CaseloadReportSchema)
+@bp.alt_response(200, content_type="text/csv", description="The by_counsellor rows as CSV.")
+def caseload_report(args: dict[str, Any]) -> Any:
+    """Live caseload summary, computed in SQL. Definitions: open = waitlisted + admitted +
+    active; inpatient = admitted; outpatient = active; dual diagnosis = open cases whose
+    client has dual diagnosis; urgent flags = active urgent flags on clients with open cases;
+    sessions in the next 7 days = non-cancelled sessions the counsellor facilitates starting
+    in [as_of, as_of + 7 days); attendance rate = (attended + late) / (attended + late +
+    absent) over sessions the counsellor facilitated in the 30 days before as_of, null when
+    none; overdue follow-ups = open and due before as_of. `?format=csv` or `Accept: text/csv`
+    returns the by_counsellor rows as CSV."""
+    as_of = args.get("as_of") or centre_today()
+    report = service.caseload(as_of)
+    audit.record("report.caseload.read", actor=current_actor(), detail={"as_of": as_of.isoformat()})
+    db.session.commit()
+    if _wants_csv(args):
+        return _csv(report["by_counsellor"], as_of)
+    return report
+
+
+@bp.get("/reports/outcomes")
+@permission_required(Permission.REPORT_READ)
+@bp.arguments(OutcomesQuerySchema, location="query")
+@bp.response(200, OutcomesReportSchema)
+def outcomes_report(args: dict[str, Any]) -> Any:
+    """Admissions, discharges by reason, completion rate, average length of stay, 7- and
+    30-day follow-up rates and relapse within 90 days, over cases opened or discharged in
+    [from, to]. Rates are null when there is nothing to count."""
+    end = args.get("to") or centre_today()
+    start = args.get("from_") or end - timedelta(days=90)
+    if start > end:
+        raise ValidationFailed("Must not be after `to`.", field="from")
+    report = service.outcomes(start, end)
+    audit.record(
+        "report.outcomes.read",
+        actor=current_actor(),
+        detail={"from": start.isoformat(), "to": end.isoformat()},
+    )
+    db.session.commit()
+    return {**report, "from_": report.pop("from")}
