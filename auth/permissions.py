@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Callable
+from copy import deepcopy
 from functools import wraps
 from typing import Any, TypeVar
 
@@ -111,9 +112,21 @@ def permission_required(permission: Permission) -> Callable[[F], F]:
             return view(*args, **kwargs)
 
         wrapper.permission = permission  # type: ignore[attr-defined]
+        _document(wrapper, permission)
         return wrapper  # type: ignore[return-value]
 
     return decorator
+
+
+def _document(view: Any, permission: Permission) -> None:
+    """Name the permission and the roles holding it in the route's OpenAPI entry."""
+    roles = ", ".join(sorted(r.value for r in ROLES_FOR[permission]))
+    doc = deepcopy(getattr(view, "_apidoc", {}))
+    manual = doc.setdefault("manual_doc", {})
+    manual["security"] = [{"bearer": []}, {"cookie": []}]
+    note = f"Permission `{permission.value}` (roles: {roles})."
+    manual["description"] = f"{manual.get('description', '')}\n\n{note}".strip()
+    view._apidoc = doc
 
 
 def public(view: F) -> F:

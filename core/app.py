@@ -68,6 +68,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     init_login(app)
     api.init_app(app)
     api.spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
+    api.spec.components.security_scheme(
+        "cookie", {"type": "apiKey", "in": "cookie", "name": "tc_auth"}
+    )
     for bp in BLUEPRINTS:
         api.register_blueprint(bp)
     register_error_handlers(app)
