@@ -6,7 +6,7 @@ import marshmallow as ma
 from marshmallow import fields, validate
 
 from auth.models import Role
-from core.http import StrictSchema
+from core.http import QuerySchema, StrictSchema
 
 _email = fields.Email(required=True, validate=validate.Length(max=320))
 _password = fields.String(required=True, load_only=True, validate=validate.Length(max=1024))
@@ -71,7 +71,7 @@ class StaffUpdateSchema(StrictSchema):
     temporary_password = fields.String(load_only=True, validate=validate.Length(min=1, max=1024))
 
 
-class StaffQuerySchema(StrictSchema):
+class StaffQuerySchema(QuerySchema):
     role = fields.Enum(Role, by_value=True)
     active = fields.Boolean()
     page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=100000))

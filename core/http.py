@@ -22,11 +22,50 @@ ArgumentsMixin.ARGUMENTS_PARSER.DEFAULT_UNKNOWN_BY_LOCATION["query"] = None
 ArgumentsMixin.ARGUMENTS_PARSER.DEFAULT_UNKNOWN_BY_LOCATION["querystring"] = None
 
 
-class StrictSchema(ma.Schema):
-    """Input schemas reject unknown fields (no mass assignment): 422 naming the field."""
+class QuerySchema(ma.Schema):
+    """Query-string schemas: unknown parameters are a 422; values arrive as text and are
+    converted (`?acknowledged=false`, `?page=2`)."""
 
     class Meta:
         unknown = ma.RAISE
+
+
+def _only(field: ma.fields.Field, accepts: Any, message: str) -> None:
+    """Deserialize only values that `accepts`, so JSON types are not coerced."""
+    deserialize = field._deserialize
+
+    def strict(value: Any, attr: Any, data: Any, **kwargs: Any) -> Any:
+        if not accepts(value):
+            raise ma.ValidationError(message)
+        return deserialize(value, attr, data, **kwargs)
+
+    field._deserialize = strict  # type: ignore[method-assign]
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _strict_types(field: ma.fields.Field) -> None:
+    if isinstance(field, ma.fields.Boolean):
+        _only(field, lambda v: isinstance(v, bool), "Not a valid boolean.")
+    elif isinstance(field, ma.fields.Integer):
+        field.strict = True
+        _only(field, _is_number, "Not a valid integer.")
+    elif isinstance(field, ma.fields.Number):
+        _only(field, _is_number, "Not a valid number.")
+    elif isinstance(field, ma.fields.List):
+        _strict_types(field.inner)
+    elif isinstance(field, ma.fields.Dict) and field.value_field is not None:
+        _strict_types(field.value_field)
+
+
+class StrictSchema(QuerySchema):
+    """Request bodies: unknown fields rejected (no mass assignment), and JSON types taken
+    at their word — `1` is not a boolean, `"5"` is not a number: 422 naming the field."""
+
+    def on_bind_field(self, field_name: str, field_obj: ma.fields.Field) -> None:
+        _strict_types(field_obj)
 
 
 def etag_of(record: Any) -> str:
@@ -54,7 +93,7 @@ def check_if_match(record: Any) -> None:
         raise PreconditionFailed("The record was changed since you read it; reload it.")
 
 
-class PageArgsSchema(StrictSchema):
+class PageArgsSchema(QuerySchema):
     page = ma.fields.Integer(load_default=1, validate=ma.validate.Range(min=1, max=100000))
     per_page = ma.fields.Integer(
         load_default=50, validate=ma.validate.Range(min=1, max=MAX_PER_PAGE)

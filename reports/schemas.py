@@ -5,14 +5,14 @@ from __future__ import annotations
 import marshmallow as ma
 from marshmallow import fields, validate
 
-from core.http import StrictSchema
+from core.http import QuerySchema
 
 
 def _int(description: str) -> fields.Integer:
     return fields.Integer(metadata={"description": description})
 
 
-class CaseloadQuerySchema(StrictSchema):
+class CaseloadQuerySchema(QuerySchema):
     as_of = fields.Date(
         metadata={"description": "Anchors the time windows; default today in CENTRE_TIMEZONE."}
     )
@@ -75,7 +75,7 @@ class CaseloadReportSchema(ma.Schema):
     )
 
 
-class OutcomesQuerySchema(StrictSchema):
+class OutcomesQuerySchema(QuerySchema):
     from_ = fields.Date(data_key="from", metadata={"description": "Default: 90 days before to."})
     to = fields.Date(metadata={"description": "Default: today in CENTRE_TIMEZONE."})
 
