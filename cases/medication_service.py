@@ -1,0 +1,487 @@
+"""Taper plans and withdrawal monitoring on a case (CLINICAL.md §4 and §6).
+
+Taper plans: the steps are computed by `cases.taper.compute_taper` when the plan is created and
+stored with it. A plan moves only along
+
+    draft → approved ⇄ paused → completed;  draft | approved | paused → cancelled
+
+and any other move is a 409 naming the current status. A draft is never edited (there is no
+PATCH): what a clinician approves is exactly what was computed; a different plan is a new draft,
+and the old one is cancelled. At most one plan per case is approved or paused at a time
+(approving a second is a 409); approving locks the case row so two approvals cannot race.
+Pausing records the centre-local date; resuming moves every step dated on or after it by the
+days the plan was paused (`shift_steps`), so the spacing, and with it the rate rules, only grows.
+
+Withdrawal scores: scored by `cases.withdrawal.score_withdrawal`; a severe band raises the urgent
+`severe_withdrawal` flag through `intake.flag_service.raise_flag` (which keeps one active flag
+per type), and when the case has an approved taper plan the flag's note suggests pausing it.
+
+New plans and scores need an open case (409 once discharged); so do approving and resuming.
+Pausing, completing and cancelling stay possible after discharge, to close a plan left open.
+Every read and write is audited with the client's id."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+
+from auth.models import User
+from auth.permissions import client_visibility
+from cases.models import Case, TaperPlan, TaperStatus, WithdrawalScore
+from cases.rules import CaseStatus
+from cases.service import get_case
+from cases.taper import (
+    DEFAULT_TAPER_RULES,
+    DOSE_INCREMENTS,
+    TAPER_TARGET_DRUG,
+    TaperInputError,
+    TaperStep,
+    compute_taper,
+    shift_steps,
+)
+from cases.withdrawal import WITHDRAWAL_INSTRUMENTS, WithdrawalInputError, score_withdrawal
+from core import audit
+from core.db import utcnow
+from core.errors import Conflict, InvalidTransition, NotFound, ValidationFailed
+from core.extensions import db
+from core.http import paginate
+from intake.assessment_service import centre_today
+from intake.flag_service import FlagRequest, raise_flag
+
+#: Plans that are in force: at most one per case.
+ACTIVE_TAPER_STATUSES = (TaperStatus.APPROVED, TaperStatus.PAUSED)
+
+#: Which statuses each action may start from.
+_ALLOWED_FROM: dict[str, tuple[TaperStatus, ...]] = {
+    "approve": (TaperStatus.DRAFT,),
+    "pause": (TaperStatus.APPROVED,),
+    "resume": (TaperStatus.PAUSED,),
+    "complete": (TaperStatus.APPROVED, TaperStatus.PAUSED),
+    "cancel": (TaperStatus.DRAFT, TaperStatus.APPROVED, TaperStatus.PAUSED),
+}
+
+#: How far in the future an observation's timestamp may lie (clock skew between devices).
+OBSERVED_AT_LEEWAY = timedelta(minutes=5)
+
+_INSTRUMENT_LABELS = {"ciwa_b": "CIWA-B", "ciwa_ar": "CIWA-Ar", "cows": "COWS"}
+
+
+def _audit(
+    action: str,
+    record_type: str,
+    record_id: int,
+    client_id: int,
+    actor: User,
+    **detail: Any,
+) -> None:
+    audit.record(
+        action,
+        actor=actor,
+        record_type=record_type,
+        record_id=record_id,
+        client_id=client_id,
+        detail=detail or None,
+    )
+
+
+def _open_case(case_id: int, *, actor: User, action: str, for_update: bool = False) -> Case:
+    case = get_case(case_id, actor=actor, action=action, for_update=for_update)
+    _require_open(case.status)
+    return case
+
+
+def _require_open(status: CaseStatus) -> None:
+    if status is CaseStatus.DISCHARGED:
+        raise InvalidTransition(
+            "The case is discharged; taper plans and withdrawal scores belong to an open case.",
+            case_status=status.value,
+        )
+
+
+# --- taper plans: creating and reading --------------------------------------------------------
+
+
+def _step_json(step: TaperStep) -> dict[str, Any]:
+    return {
+        "date": step.date.isoformat(),
+        "daily_dose_mg": step.daily_dose_mg,
+        "diazepam_equivalent_mg": step.diazepam_equivalent_mg,
+        "tail": step.tail,
+    }
+
+
+def _step_of(row: dict[str, Any]) -> TaperStep:
+    return TaperStep(
+        date=date.fromisoformat(row["date"]),
+        daily_dose_mg=row["daily_dose_mg"],
+        diazepam_equivalent_mg=row["diazepam_equivalent_mg"],
+        tail=bool(row.get("tail", False)),
+    )
+
+
+def create_taper_plan(case_id: int, data: dict[str, Any], *, actor: User) -> TaperPlan:
+    """A draft plan for an open case, its steps computed now (422 naming the input that
+    breaks a §6 rule: unknown drug, rate over the bound, dose not whole increments, ...)."""
+    case = _open_case(case_id, actor=actor, action="case.read_for_taper_plan")
+    medication = data["medication"].strip().lower()
+    switch = data["switch_to_diazepam"]
+    percent = data.get("reduction_percent")
+    interval = data.get("interval_days")
+    increment = data.get("dose_increment_mg")
+    try:
+        steps = compute_taper(
+            medication,
+            data["current_daily_dose_mg"],
+            switch_to_diazepam=switch,
+            reduction_percent=percent,
+            interval_days=interval,
+            start_date=data["start_date"],
+            dose_increment_mg=increment,
+        )
+    except TaperInputError as exc:
+        raise ValidationFailed(str(exc), field=exc.field) from exc
+    taper_drug = TAPER_TARGET_DRUG if switch else medication
+    plan = TaperPlan(
+        case_id=case.id,
+        status=TaperStatus.DRAFT,
+        medication=medication,
+        current_daily_dose_mg=float(data["current_daily_dose_mg"]),
+        switch_to_diazepam=switch,
+        reduction_percent=float(
+            DEFAULT_TAPER_RULES.reduction_percent if percent is None else percent
+        ),
+        interval_days=DEFAULT_TAPER_RULES.interval_days if interval is None else interval,
+        start_date=data["start_date"],
+        dose_increment_mg=float(DOSE_INCREMENTS[taper_drug] if increment is None else increment),
+        steps=[_step_json(step) for step in steps],
+        notes=(data.get("notes") or "").strip() or None,
+        rule_version=DEFAULT_TAPER_RULES.version,
+        created_by_id=actor.id,
+    )
+    db.session.add(plan)
+    db.session.flush()
+    _audit(
+        "taper_plan.create",
+        "taper_plan",
+        plan.id,
+        case.client_id,
+        actor,
+        case_id=case.id,
+        medication=medication,
+        steps=len(steps),
+    )
+    return plan
+
+
+def list_taper_plans(
+    case_id: int, *, actor: User, status: TaperStatus | None, page: int, per_page: int
+) -> dict[str, Any]:
+    """A case's plans, newest first (optionally of one status); one page."""
+    case = get_case(case_id, actor=actor, action="case.read_for_taper_plans")
+    stmt = sa.select(TaperPlan).where(TaperPlan.case_id == case.id)
+    if status is not None:
+        stmt = stmt.where(TaperPlan.status == status)
+    result = paginate(
+        stmt.order_by(TaperPlan.created_at.desc(), TaperPlan.id.desc()), page, per_page
+    )
+    audit.record_many(
+        "taper_plan.list",
+        actor=actor,
+        record_type="taper_plan",
+        rows=[(plan.id, case.client_id) for plan in result["items"]],
+    )
+    return result
+
+
+@dataclass(frozen=True)
+class _Located:
+    plan: TaperPlan
+    client_id: int
+    case_status: CaseStatus
+
+
+def _locate(plan_id: int, *, actor: User, for_update: bool = False) -> _Located:
+    """The plan if the actor may see its case's client; 404 alike for a plan that does not
+    exist and one on another caseload. `for_update` locks the case row and then the plan
+    (PostgreSQL), so changes to one case's plans are serialised."""
+    stmt = (
+        sa.select(TaperPlan, Case.client_id, Case.status)
+        .join(Case, Case.id == TaperPlan.case_id)
+        .where(TaperPlan.id == plan_id, client_visibility(actor, Case.client_id))
+    )
+    if for_update:
+        stmt = stmt.with_for_update(of=(Case, TaperPlan)).execution_options(populate_existing=True)
+    row = db.session.execute(stmt).first()
+    if row is None:
+        raise NotFound("No such taper plan.")
+    plan, client_id, case_status = row
+    return _Located(plan, client_id, case_status)
+
+
+def get_taper_plan(plan_id: int, *, actor: User) -> TaperPlan:
+    found = _locate(plan_id, actor=actor)
+    _audit("taper_plan.read", "taper_plan", found.plan.id, found.client_id, actor)
+    return found.plan
+
+
+# --- taper plans: the status machine ----------------------------------------------------------
+
+
+_PAST = {
+    "approve": "approved",
+    "pause": "paused",
+    "resume": "resumed",
+    "complete": "completed",
+    "cancel": "cancelled",
+}
+
+
+def _transition(plan_id: int, action: str, *, actor: User) -> _Located:
+    found = _locate(plan_id, actor=actor, for_update=True)
+    allowed = _ALLOWED_FROM[action]
+    if found.plan.status not in allowed:
+        names = " or ".join(status.value for status in allowed)
+        raise InvalidTransition(
+            f"The taper plan is {found.plan.status.value}; only a plan that is {names} "
+            f"can be {_PAST[action]}.",
+            current_status=found.plan.status.value,
+        )
+    return found
+
+
+def _append_note(plan: TaperPlan, line: str) -> None:
+    plan.notes = f"{plan.notes}\n{line}" if plan.notes else line
+
+
+def approve_taper_plan(plan_id: int, *, actor: User) -> TaperPlan:
+    """Approve a draft (clinician): it comes into force. 409 when the case is discharged or
+    already has an approved or paused plan (complete or cancel that one first)."""
+    found = _transition(plan_id, "approve", actor=actor)
+    plan = found.plan
+    _require_open(found.case_status)
+    in_force = db.session.execute(
+        sa.select(TaperPlan.id).where(
+            TaperPlan.case_id == plan.case_id,
+            TaperPlan.status.in_(ACTIVE_TAPER_STATUSES),
+            TaperPlan.id != plan.id,
+        )
+    ).scalar()
+    if in_force is not None:
+        raise Conflict(
+            "The case already has a taper plan in force (approved or paused); complete or "
+            "cancel it before approving another.",
+            active_taper_plan_id=in_force,
+        )
+    plan.status = TaperStatus.APPROVED
+    plan.approved_at = utcnow()
+    plan.approved_by_id = actor.id
+    db.session.flush()
+    _audit("taper_plan.approve", "taper_plan", plan.id, found.client_id, actor)
+    return plan
+
+
+def pause_taper_plan(plan_id: int, *, reason: str | None, actor: User) -> TaperPlan:
+    """Pause an approved plan from today (centre time); the reason, if given, is added to
+    the plan's notes with the date."""
+    found = _transition(plan_id, "pause", actor=actor)
+    plan = found.plan
+    today = centre_today()
+    plan.status = TaperStatus.PAUSED
+    plan.paused_at = utcnow()
+    plan.paused_on = today
+    reason = (reason or "").strip() or None
+    _append_note(plan, f"{today.isoformat()} paused" + (f": {reason}" if reason else "."))
+    db.session.flush()
+    _audit(
+        "taper_plan.pause",
+        "taper_plan",
+        plan.id,
+        found.client_id,
+        actor,
+        paused_on=today.isoformat(),
+        reason=reason,
+    )
+    return plan
+
+
+def resume_taper_plan(plan_id: int, *, actor: User) -> TaperPlan:
+    """Resume a paused plan: every step dated on or after the pause date moves later by the
+    days the plan was paused, so no reduction falls inside the pause."""
+    found = _transition(plan_id, "resume", actor=actor)
+    plan = found.plan
+    _require_open(found.case_status)
+    today = centre_today()
+    paused_on = plan.paused_on or today
+    days = max((today - paused_on).days, 0)
+    plan.steps = [
+        _step_json(step) for step in shift_steps([_step_of(s) for s in plan.steps], paused_on, days)
+    ]
+    plan.status = TaperStatus.APPROVED
+    plan.paused_at = None
+    plan.paused_on = None
+    _append_note(
+        plan,
+        f"{today.isoformat()} resumed after {days} day(s); steps from "
+        f"{paused_on.isoformat()} moved {days} day(s) later.",
+    )
+    db.session.flush()
+    _audit(
+        "taper_plan.resume",
+        "taper_plan",
+        plan.id,
+        found.client_id,
+        actor,
+        paused_on=paused_on.isoformat(),
+        shifted_days=days,
+    )
+    return plan
+
+
+def complete_taper_plan(plan_id: int, *, reason: str | None, actor: User) -> TaperPlan:
+    """The taper is over. Before the last step's date the taper ends early, and that needs
+    a reason (422 naming `reason`)."""
+    found = _transition(plan_id, "complete", actor=actor)
+    plan = found.plan
+    reason = (reason or "").strip() or None
+    last = date.fromisoformat(plan.steps[-1]["date"])
+    if reason is None and last > centre_today():
+        raise ValidationFailed(
+            f"The plan's last step is on {last.isoformat()}; give a reason to complete it "
+            "early (or cancel it).",
+            field="reason",
+        )
+    _end(plan, TaperStatus.COMPLETED, reason)
+    _audit("taper_plan.complete", "taper_plan", plan.id, found.client_id, actor, reason=reason)
+    return plan
+
+
+def cancel_taper_plan(plan_id: int, *, reason: str, actor: User) -> TaperPlan:
+    """Withdraw a draft, or stop an approved or paused plan, with a reason."""
+    found = _transition(plan_id, "cancel", actor=actor)
+    plan = found.plan
+    reason = reason.strip()
+    _end(plan, TaperStatus.CANCELLED, reason)
+    _audit("taper_plan.cancel", "taper_plan", plan.id, found.client_id, actor, reason=reason)
+    return plan
+
+
+def _end(plan: TaperPlan, status: TaperStatus, reason: str | None) -> None:
+    plan.status = status
+    plan.ended_at = utcnow()
+    plan.end_reason = reason
+    plan.paused_at = None
+    plan.paused_on = None
+    db.session.flush()
+
+
+# --- withdrawal scores ------------------------------------------------------------------------
+
+
+def record_withdrawal_score(case_id: int, data: dict[str, Any], *, actor: User) -> WithdrawalScore:
+    """Score one observation on an open case (422 naming `items` with the allowed ranges).
+    A severe band raises or keeps the urgent `severe_withdrawal` flag; with an approved taper
+    plan on the case the flag note suggests pausing it.
+
+    The returned score also carries, unstored, `flag_id` (the active flag a severe score
+    raised or kept, else None) and `taper_pause_suggested`, for the response."""
+    case = _open_case(case_id, actor=actor, action="case.read_for_withdrawal_score")
+    observed_at: datetime = data["observed_at"].astimezone(UTC)  # stored and shown in UTC
+    if observed_at > utcnow() + OBSERVED_AT_LEEWAY:
+        raise ValidationFailed("The observation cannot lie in the future.", field="observed_at")
+    try:
+        result = score_withdrawal(data["instrument"], data["items"])
+    except WithdrawalInputError as exc:
+        raise ValidationFailed(str(exc), field="items") from exc
+    score = WithdrawalScore(
+        case_id=case.id,
+        instrument=result.instrument,
+        items=list(data["items"]),
+        score=result.score,
+        band=result.band,
+        severe=result.severe,
+        observed_at=observed_at,
+        recorded_by_id=actor.id,
+        recorded_at=utcnow(),
+        rule_version=result.rule_version,
+    )
+    db.session.add(score)
+    db.session.flush()
+    _audit(
+        "withdrawal_score.create",
+        "withdrawal_score",
+        score.id,
+        case.client_id,
+        actor,
+        case_id=case.id,
+        instrument=result.instrument,
+        score=result.score,
+        band=result.band,
+    )
+    score.flag_id = None
+    score.taper_pause_suggested = False
+    if not result.severe:
+        return score
+    plans = dict(
+        db.session.execute(
+            sa.select(TaperPlan.status, TaperPlan.id).where(
+                TaperPlan.case_id == case.id, TaperPlan.status.in_(ACTIVE_TAPER_STATUSES)
+            )
+        ).all()
+    )
+    approved = plans.get(TaperStatus.APPROVED)
+    flag = raise_flag(
+        case.client_id,
+        FlagRequest(
+            type="severe_withdrawal",
+            severity="urgent",
+            source_kind="withdrawal_score",
+            note=_severe_note(score, case.id, approved, plans.get(TaperStatus.PAUSED)),
+            instrument=result.instrument,
+            score=result.score,
+        ),
+        actor=actor,
+    )
+    score.flag_id = flag.id
+    score.taper_pause_suggested = approved is not None
+    return score
+
+
+def _severe_note(
+    score: WithdrawalScore, case_id: int, approved_plan: int | None, paused_plan: int | None
+) -> str:
+    label = _INSTRUMENT_LABELS.get(score.instrument, score.instrument)
+    scale = WITHDRAWAL_INSTRUMENTS[score.instrument]
+    note = (
+        f"{label} {score.score}/{scale.max_score} ({score.band.replace('_', ' ')}) observed "
+        f"{score.observed_at.isoformat()} on case {case_id}."
+    )
+    if approved_plan is not None:
+        note += (
+            f" Taper plan {approved_plan} is in force: consider pausing it "
+            "(pause or slow the taper when withdrawal is significant)."
+        )
+    elif paused_plan is not None:
+        note += f" Taper plan {paused_plan} is paused."
+    return note
+
+
+def list_withdrawal_scores(
+    case_id: int, *, actor: User, instrument: str | None, page: int, per_page: int
+) -> dict[str, Any]:
+    """A case's series in the order observed (oldest first), optionally of one instrument."""
+    case = get_case(case_id, actor=actor, action="case.read_for_withdrawal_scores")
+    stmt = sa.select(WithdrawalScore).where(WithdrawalScore.case_id == case.id)
+    if instrument is not None:
+        stmt = stmt.where(WithdrawalScore.instrument == instrument)
+    stmt = stmt.order_by(WithdrawalScore.observed_at, WithdrawalScore.id)
+    result = paginate(stmt, page, per_page)
+    audit.record_many(
+        "withdrawal_score.list",
+        actor=actor,
+        record_type="withdrawal_score",
+        rows=[(score.id, case.client_id) for score in result["items"]],
+    )
+    return result
