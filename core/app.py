@@ -19,7 +19,7 @@ from cases.note_views import bp as notes_bp
 from cases.views import bp as cases_bp
 from core import audit, cli
 from core.config import load_config
-from core.errors import DomainError, UnsupportedMediaType, register_error_handlers
+from core.errors import DomainError, ErrorSchema, UnsupportedMediaType, register_error_handlers
 from core.extensions import api, configure_sqlite, db, migrate
 from intake.assessment_views import bp as assessments_bp
 from intake.cli import seed_demo_clients
@@ -66,6 +66,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         if db.engine.dialect.name == "sqlite":
             configure_sqlite(db.engine)
     init_login(app)
+    api.ERROR_SCHEMA = ErrorSchema
     api.init_app(app)
     api.spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
     api.spec.components.security_scheme(

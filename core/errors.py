@@ -10,6 +10,7 @@ import logging
 from http import HTTPStatus
 from typing import Any
 
+import marshmallow as ma
 from flask import Flask, Response, jsonify
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
@@ -89,6 +90,32 @@ class PreconditionRequired(DomainError):
 
 class TooManyRequests(DomainError):
     code = 429
+
+
+class ConflictItemSchema(ma.Schema):
+    kind = ma.fields.String(metadata={"description": "facilitator, client, room or capacity"})
+    session_id = ma.fields.Integer(allow_none=True)
+    starts_at = ma.fields.DateTime()
+    message = ma.fields.String()
+
+
+class ErrorSchema(ma.Schema):
+    """The one error shape (API.md). Some errors carry extra keys at the top level."""
+
+    class Meta:
+        unknown = ma.INCLUDE  # documented as open: extra keys below and others may appear
+
+    code = ma.fields.Integer()
+    status = ma.fields.String()
+    message = ma.fields.String()
+    errors = ma.fields.Dict(
+        metadata={"description": "Field errors by location: {json: {field: [...]}}"}
+    )
+    existing_client_id = ma.fields.Integer(metadata={"description": "409 on a probable duplicate"})
+    conflicts = ma.fields.List(ma.fields.Nested(ConflictItemSchema))
+    missing = ma.fields.List(ma.fields.String(), metadata={"description": "422 on submit"})
+    open_case_id = ma.fields.Integer()
+    open_case_ids = ma.fields.List(ma.fields.Integer())
 
 
 def not_found(kind: str = "record") -> NotFound:
