@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
 from auth.models import enum_column
-from core.db import Base, TimestampMixin, UTCDateTime, VersionedMixin, utcnow
+from core.db import Base, NeverDeleted, TimestampMixin, UTCDateTime, VersionedMixin, utcnow
 
 
 class PlanStatus(enum.StrEnum):
@@ -27,7 +27,7 @@ class FollowUpOutcome(enum.StrEnum):
     DECLINED = "declined"
 
 
-class AftercarePlan(TimestampMixin, VersionedMixin, Base):
+class AftercarePlan(NeverDeleted, TimestampMixin, VersionedMixin, Base):
     """The case's current relapse-prevention plan; `version` counts saved versions, each
     copied to `aftercare_plan_versions`."""
 
@@ -43,7 +43,7 @@ class AftercarePlan(TimestampMixin, VersionedMixin, Base):
     agreed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
-class AftercarePlanVersion(Base):
+class AftercarePlanVersion(NeverDeleted, Base):
     """An immutable copy of every saved version of a plan."""
 
     __tablename__ = "aftercare_plan_versions"
@@ -59,7 +59,7 @@ class AftercarePlanVersion(Base):
     __table_args__ = (sa.UniqueConstraint("plan_id", "version"),)
 
 
-class FollowUp(VersionedMixin, Base):
+class FollowUp(NeverDeleted, VersionedMixin, Base):
     """A contact due after discharge (+7, +30, +90 days by default). Its API status is
     derived: completed once `completed_at` is set, else overdue when `due_on` is before
     today in the centre's time zone, else due."""
@@ -82,4 +82,12 @@ class FollowUp(VersionedMixin, Base):
     __table_args__ = (
         sa.Index("ix_follow_ups_assigned_due", "assigned_to_id", "due_on"),
         sa.Index("ix_follow_ups_due_on", "due_on"),
+        # Open follow-ups by assignee and due date: overdue lists and the caseload report.
+        sa.Index(
+            "ix_follow_ups_open_assigned_due",
+            "assigned_to_id",
+            "due_on",
+            sqlite_where=sa.text("completed_at IS NULL"),
+            postgresql_where=sa.text("completed_at IS NULL"),
+        ),
     )

@@ -41,7 +41,7 @@ def load_user_from_request(_request: object) -> User | None:
         # commit; the user is loaded before the route does any work, so only it is saved.
         db.session.commit()
     g.credential = credential
-    return db.session.get(User, credential.user_id)
+    return credential.user
 
 
 @login_manager.unauthorized_handler

@@ -166,15 +166,11 @@ def login(email: str, password: str, kind: CredentialKind, label: str | None = N
 def resolve_credential(secret: str, kinds: set[CredentialKind]) -> Credential | None:
     """The live credential for a presented secret, or None (revoked, expired, idle, unknown,
     or its user deactivated). Touches `last_seen_at` at most once a minute."""
-    stmt = (
-        sa.select(Credential, User)
-        .join(User, User.id == Credential.user_id)
-        .where(Credential.secret_hash == secret_digest(secret))
-    )
-    row = db.session.execute(stmt).one_or_none()
-    if row is None:
+    stmt = sa.select(Credential).where(Credential.secret_hash == secret_digest(secret))
+    credential = db.session.execute(stmt).scalar_one_or_none()
+    if credential is None:
         return None
-    credential, user = row
+    user = credential.user
     now = utcnow()
     if credential.kind not in kinds or credential.revoked_at is not None or not user.active:
         return None

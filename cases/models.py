@@ -13,7 +13,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from auth.models import enum_column
 from cases.rules import CaseStatus
-from core.db import Base, TimestampMixin, UTCDateTime, VersionedMixin, utcnow
+from core.db import Base, NeverDeleted, TimestampMixin, UTCDateTime, VersionedMixin, utcnow
 from intake.models import Client
 
 OPEN_STATUS_SQL = "status IN ('waitlisted', 'admitted', 'active')"
@@ -37,7 +37,7 @@ class Bed(TimestampMixin, VersionedMixin, Base):
     __table_args__ = (sa.UniqueConstraint("unit", "room", "label"),)
 
 
-class Case(TimestampMixin, VersionedMixin, Base):
+class Case(NeverDeleted, TimestampMixin, VersionedMixin, Base):
     """One episode of care for a client, from placement to discharge."""
 
     __tablename__ = "cases"
@@ -105,7 +105,7 @@ class Case(TimestampMixin, VersionedMixin, Base):
         return [member.staff_id for member in self.care_team]
 
 
-class CareTeamMember(Base):
+class CareTeamMember(NeverDeleted, Base):
     """Staff on a case besides the primary counsellor; removal ends the row."""
 
     __tablename__ = "care_team_members"
@@ -117,7 +117,7 @@ class CareTeamMember(Base):
     removed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
-class LevelChange(Base):
+class LevelChange(NeverDeleted, Base):
     """Every level a case has had, with why (placement is the first entry)."""
 
     __tablename__ = "level_changes"
@@ -138,7 +138,7 @@ class NoteKind(enum.StrEnum):
     GROUP = "group"
 
 
-class Note(TimestampMixin, VersionedMixin, Base):
+class Note(NeverDeleted, TimestampMixin, VersionedMixin, Base):
     """A clinical note; signing locks it, after which only addenda may be added."""
 
     __tablename__ = "notes"
@@ -158,7 +158,7 @@ class Note(TimestampMixin, VersionedMixin, Base):
     )
 
 
-class NoteAddendum(Base):
+class NoteAddendum(NeverDeleted, Base):
     __tablename__ = "note_addenda"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -168,7 +168,7 @@ class NoteAddendum(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
-class TreatmentPlan(TimestampMixin, VersionedMixin, Base):
+class TreatmentPlan(NeverDeleted, TimestampMixin, VersionedMixin, Base):
     """The case's current treatment plan; every saved version is kept in revisions."""
 
     __tablename__ = "treatment_plans"
@@ -180,7 +180,7 @@ class TreatmentPlan(TimestampMixin, VersionedMixin, Base):
     updated_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
 
 
-class TreatmentPlanRevision(Base):
+class TreatmentPlanRevision(NeverDeleted, Base):
     """An immutable copy of each saved version of a treatment plan."""
 
     __tablename__ = "treatment_plan_revisions"
@@ -201,7 +201,7 @@ class TaperStatus(enum.StrEnum):
     CANCELLED = "cancelled"
 
 
-class TaperPlan(TimestampMixin, VersionedMixin, Base):
+class TaperPlan(NeverDeleted, TimestampMixin, VersionedMixin, Base):
     """A benzodiazepine taper computed by `cases.taper` (CLINICAL.md §6); a draft until a
     clinician approves it. Pausing and resuming shift the remaining step dates."""
 
@@ -231,7 +231,7 @@ class TaperPlan(TimestampMixin, VersionedMixin, Base):
     end_reason: Mapped[str | None] = mapped_column(sa.Text)
 
 
-class WithdrawalScore(Base):
+class WithdrawalScore(NeverDeleted, Base):
     """One withdrawal-scale observation (CIWA-B, CIWA-Ar, COWS); a series per case."""
 
     __tablename__ = "withdrawal_scores"

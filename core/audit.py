@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from flask import g, has_request_context, request
 from sqlalchemy.orm import Mapped, mapped_column
 
-from core.db import Base, UTCDateTime, utcnow
+from core.db import Base, NeverDeleted, UTCDateTime, utcnow
 from core.extensions import db
 from core.http import PageArgsSchema
 
@@ -27,7 +27,7 @@ class Actor(Protocol):
     email: str
 
 
-class AuditEvent(Base):
+class AuditEvent(NeverDeleted, Base):
     __tablename__ = "audit_events"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -129,6 +129,7 @@ def record_failed_request(actor: Actor | None, status: int) -> None:
         record_id=next((v for k, v in view_args.items() if k.endswith("id")), None),
         client_id=view_args.get("client_id"),
         outcome=str(status),
+        detail={"view_args": view_args} if view_args else None,
     )
     db.session.commit()
 

@@ -73,3 +73,19 @@ class VersionedMixin:
     @declared_attr.directive
     def __mapper_args__(cls) -> dict[str, Any]:
         return {"version_id_col": cls.version}
+
+
+class NeverDeleted:
+    """Marks clinical records: they are archived, resolved, signed, cancelled or superseded,
+    never deleted. `refuse_deletes` makes a flush that would delete one fail."""
+
+
+class RecordDeletionError(RuntimeError):
+    """Code tried to delete a record that must never be deleted."""
+
+
+def refuse_deletes(session: Any, _flush_context: Any, _instances: Any) -> None:
+    doomed = [obj for obj in session.deleted if isinstance(obj, NeverDeleted)]
+    if doomed:
+        names = ", ".join(sorted({type(obj).__name__ for obj in doomed}))
+        raise RecordDeletionError(f"Clinical records are never deleted ({names}).")

@@ -11,7 +11,7 @@ from flask_smorest import Api
 from flask_sqlalchemy import SQLAlchemy
 from flask_sqlalchemy.session import Session as _FlaskSession
 
-from core.db import Base
+from core.db import Base, refuse_deletes
 
 
 class Session(_FlaskSession):
@@ -28,6 +28,7 @@ db = SQLAlchemy(
     session_options={"class_": Session, "expire_on_commit": False},
     engine_options={"pool_pre_ping": True},
 )
+sa.event.listen(Session, "before_flush", refuse_deletes)
 migrate = Migrate(compare_type=True, render_as_batch=True)
 login_manager = LoginManager()
 api = Api()
@@ -50,6 +51,11 @@ def configure_sqlite(engine: sa.Engine) -> None:
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA busy_timeout=10000")
+        # WAL: readers never block the writer, and a commit is one append instead of a
+        # journal rewrite (bench/: 33 ms -> 8 ms per audited read). NORMAL is durable in WAL
+        # mode except for the last transactions on power loss, not on a process crash.
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
 
     @sa.event.listens_for(engine, "begin")

@@ -77,14 +77,19 @@ def raise_flag(client_id: int, request: FlagRequest, *, actor: User | None) -> F
 
 
 def _escalate(flag: Flag, request: FlagRequest, actor: User | None) -> Flag:
-    if severity_rank(request.severity) > severity_rank(flag.severity.value):
+    """A repeat finding never duplicates the flag: a higher severity raises it (and it must
+    be acknowledged again); a new note is appended either way, so the flag tells the story."""
+    raised = severity_rank(request.severity) > severity_rank(flag.severity.value)
+    new_note = bool(request.note) and request.note not in (flag.note or "")
+    if raised:
         flag.severity = FlagSeverity(request.severity)
-        flag.acknowledged_at = None  # a more severe finding must be seen again
+        flag.acknowledged_at = None
         flag.acknowledged_by_id = None
-        if request.note:
-            flag.note = f"{flag.note}\n{request.note}" if flag.note else request.note
+    if new_note:
+        flag.note = f"{flag.note}\n{request.note}" if flag.note else request.note
+    if raised or new_note:
         db.session.flush()
-        _audit("flag.escalate", flag, actor)
+        _audit("flag.escalate" if raised else "flag.note", flag, actor)
     return flag
 
 

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, column_property, mapped_column, relationship
 
 from auth.models import enum_column
-from core.db import Base, TimestampMixin, UTCDateTime, VersionedMixin, utcnow
+from core.db import Base, NeverDeleted, TimestampMixin, UTCDateTime, VersionedMixin, utcnow
 
 
 class Sex(enum.StrEnum):
@@ -25,7 +25,7 @@ class ClientStatus(enum.StrEnum):
     ARCHIVED = "archived"
 
 
-class Client(TimestampMixin, VersionedMixin, Base):
+class Client(NeverDeleted, TimestampMixin, VersionedMixin, Base):
     __tablename__ = "clients"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -71,7 +71,7 @@ class FlagSeverity(enum.StrEnum):
     URGENT = "urgent"
 
 
-class Assessment(TimestampMixin, VersionedMixin, Base):
+class Assessment(NeverDeleted, TimestampMixin, VersionedMixin, Base):
     """A structured intake assessment: editable while a draft, frozen once submitted, when
     its `results` are computed by `intake.rules` (recording the rule version)."""
 
@@ -119,7 +119,7 @@ class Assessment(TimestampMixin, VersionedMixin, Base):
         return {name: getattr(self, name) for name in self.SECTIONS}
 
 
-class Flag(VersionedMixin, Base):
+class Flag(NeverDeleted, VersionedMixin, Base):
     """A clinical flag on a client (CLINICAL.md §3), tracked until a clinician resolves it.
 
     At most one *active* flag per client and type (a partial unique index); a new finding

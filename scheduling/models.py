@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from auth.models import enum_column
-from core.db import Base, TimestampMixin, UTCDateTime, VersionedMixin, utcnow
+from core.db import Base, NeverDeleted, TimestampMixin, UTCDateTime, VersionedMixin, utcnow
 
 
 class SessionType(enum.StrEnum):
@@ -53,7 +53,7 @@ class Room(TimestampMixin, VersionedMixin, Base):
     active: Mapped[bool] = mapped_column(default=True)
 
 
-class SessionSeries(Base):
+class SessionSeries(NeverDeleted, Base):
     """A weekly recurrence: the template its occurrences were expanded from."""
 
     __tablename__ = "session_series"
@@ -68,7 +68,7 @@ class SessionSeries(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
-class TherapySession(TimestampMixin, VersionedMixin, Base):
+class TherapySession(NeverDeleted, TimestampMixin, VersionedMixin, Base):
     __tablename__ = "therapy_sessions"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -108,7 +108,7 @@ class TherapySession(TimestampMixin, VersionedMixin, Base):
     )
 
 
-class SessionParticipant(Base):
+class SessionParticipant(NeverDeleted, Base):
     """A case booked into a session; withdrawal ends the booking, attendance is recorded
     once the session has started."""
 
