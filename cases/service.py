@@ -256,6 +256,7 @@ def _previous_case(previous_case_id: int | None, client_id: int) -> None:
     # Checked after `_no_open_case`, so an earlier case of this client is discharged.
     if previous is None or previous.client_id != client_id:
         raise ValidationFailed("No such earlier case for this client.", field="previous_case_id")
+    previous.re_engagement_recommended = False  # the client has come back
 
 
 def _no_open_case(client_id: int) -> None:

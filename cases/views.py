@@ -24,7 +24,6 @@ from cases.schemas import (
     CaseQuerySchema,
     CaseSchema,
     CaseUpdateSchema,
-    DischargeSchema,
     WaitlistEntrySchema,
 )
 from core.errors import Forbidden
@@ -151,17 +150,3 @@ def update_bed(data: dict[str, Any], bed_id: int) -> Any:
     db.session.commit()
     set_etag(bed)
     return bed
-
-
-@bp.post("/cases/<int:case_id>/discharge")
-@permission_required(Permission.CASE_PLACE)
-@bp.arguments(DischargeSchema)
-@bp.response(200, CaseSchema)
-def discharge_case(data: dict[str, Any], case_id: int) -> Any:
-    """Discharge: frees the bed and admits the first case on the waitlist."""
-    actor = current_actor()
-    case = service.get_case(case_id, actor=actor, action="case.read_for_update", for_update=True)
-    service.discharge_case(case, actor=actor, **data)
-    db.session.commit()
-    set_etag(case)
-    return case

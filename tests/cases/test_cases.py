@@ -90,7 +90,7 @@ def test_last_bed_then_waitlist_then_discharge_admits_the_waiting(app, clinician
     assert [c["id"] for c in waitlist["items"]] == [second["id"]]
     discharged = clinician.post(
         f"/api/v1/cases/{first['id']}/discharge",
-        json={"reason": "completed", "date": today(), "summary": "Detox complete"},
+        json={"reason": "transferred", "date": today(), "summary": "Detox complete"},
     )
     assert discharged.status_code == 200, discharged.get_json()
     assert discharged.get_json()["status"] == "discharged"
@@ -301,7 +301,7 @@ def test_discharge_date_window(app, clinician, counsellor, days_ago, status):
 
 def test_discharged_is_final(app, clinician, counsellor):
     case = place(clinician, *new_client(app), counsellor.user_id, "1").get_json()
-    body = {"reason": "completed", "date": today(), "summary": "Done"}
+    body = {"reason": "transferred", "date": today(), "summary": "Done"}
     assert clinician.post(f"/api/v1/cases/{case['id']}/discharge", json=body).status_code == 200
     assert clinician.post(f"/api/v1/cases/{case['id']}/discharge", json=body).status_code == 409
     assert (
@@ -319,7 +319,7 @@ def test_new_episode_links_previous_and_client_lists_episodes(app, clinician, co
     assert open_link.status_code == 409  # still open: one open case per client
     clinician.post(
         f"/api/v1/cases/{first['id']}/discharge",
-        json={"reason": "completed", "date": today(), "summary": "Done"},
+        json={"reason": "transferred", "date": today(), "summary": "Done"},
     )
     second = place(
         clinician,
@@ -341,7 +341,7 @@ def test_discharge_keeps_primary_access_for_aftercare_only(app, login_as, clinic
     case = place(clinician, cid, aid, counsellor.user_id, "1", care_team_ids=[helper.user_id])
     clinician.post(
         f"/api/v1/cases/{case.get_json()['id']}/discharge",
-        json={"reason": "completed", "date": today(), "summary": "Done"},
+        json={"reason": "transferred", "date": today(), "summary": "Done"},
     )
     assert counsellor.get(f"/api/v1/clients/{cid}").status_code == 200
     assert helper.get(f"/api/v1/clients/{cid}").status_code == 404
