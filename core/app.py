@@ -21,6 +21,7 @@ from core import audit, cli
 from core.config import load_config
 from core.errors import DomainError, ErrorSchema, UnsupportedMediaType, register_error_handlers
 from core.extensions import api, configure_sqlite, db, migrate
+from core.http import IdConverter
 from intake.assessment_views import bp as assessments_bp
 from intake.cli import seed_demo_clients
 from intake.flag_views import bp as flags_bp
@@ -59,6 +60,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     if config:
         app.config.update(config)
     app.json.sort_keys = False  # type: ignore[attr-defined]
+    app.url_map.converters["int"] = IdConverter
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"))

@@ -9,6 +9,7 @@ import marshmallow as ma
 import sqlalchemy as sa
 from flask import Response, after_this_request, request
 from flask_smorest.arguments import ArgumentsMixin
+from werkzeug.routing import IntegerConverter
 
 from core.errors import PreconditionFailed, PreconditionRequired
 from core.extensions import db
@@ -22,12 +23,26 @@ ArgumentsMixin.ARGUMENTS_PARSER.DEFAULT_UNKNOWN_BY_LOCATION["query"] = None
 ArgumentsMixin.ARGUMENTS_PARSER.DEFAULT_UNKNOWN_BY_LOCATION["querystring"] = None
 
 
+#: Every integer column is a 32-bit INTEGER: larger values are a 422, not a database error.
+INT_MAX = 2**31 - 1
+
+
+def _fits_column(field: ma.fields.Field) -> None:
+    if isinstance(field, ma.fields.Integer):
+        field.validators = [*field.validators, ma.validate.Range(min=-INT_MAX - 1, max=INT_MAX)]
+    elif isinstance(field, ma.fields.List):
+        _fits_column(field.inner)
+
+
 class QuerySchema(ma.Schema):
     """Query-string schemas: unknown parameters are a 422; values arrive as text and are
     converted (`?acknowledged=false`, `?page=2`)."""
 
     class Meta:
         unknown = ma.RAISE
+
+    def on_bind_field(self, field_name: str, field_obj: ma.fields.Field) -> None:
+        _fits_column(field_obj)
 
 
 def _only(field: ma.fields.Field, accepts: Any, message: str) -> None:
@@ -65,6 +80,7 @@ class StrictSchema(QuerySchema):
     at their word — `1` is not a boolean, `"5"` is not a number: 422 naming the field."""
 
     def on_bind_field(self, field_name: str, field_obj: ma.fields.Field) -> None:
+        super().on_bind_field(field_name, field_obj)
         _strict_types(field_obj)
 
 
@@ -127,3 +143,11 @@ def paginate(stmt: sa.Select, page: int, per_page: int, *, scalars: bool = True)
     result = db.session.execute(stmt.limit(per_page).offset((page - 1) * per_page))
     items = list(result.scalars() if scalars else result)
     return {"items": items, "page": page, "per_page": per_page, "total": total}
+
+
+class IdConverter(IntegerConverter):
+    """`<int:...>` in routes: ids beyond the 32-bit columns do not match (404)."""
+
+    def __init__(self, url_map: Any, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("max", INT_MAX)
+        super().__init__(url_map, *args, **kwargs)
