@@ -75,20 +75,22 @@ def _overdue(as_of: date) -> Any:
     return sa.and_(FollowUp.completed_at.is_(None), FollowUp.due_on < as_of)
 
 
-def totals(as_of: date) -> dict[str, int]:
-    cases = (
-        db.session.execute(sa.select(*_open_case_columns()).where(Case.status.in_(OPEN)))
-        .one()
-        ._asdict()
-    )
-    urgent = _urgent_flags().subquery()
-    extra = db.session.execute(
-        sa.select(
-            sa.select(sa.func.count(sa.distinct(urgent.c.id))).scalar_subquery().label("urgent"),
-            sa.select(sa.func.count()).where(_overdue(as_of)).scalar_subquery().label("overdue"),
-        )
-    ).one()
-    return {**cases, "urgent_flags": extra.urgent, "overdue_follow_ups": extra.overdue}
+#: Case and flag totals are the sums of the per-counsellor rows: every open case has one
+#: primary counsellor and every counsellor with an open case has a row, so the one query
+#: serves both (window sums) instead of scanning cases twice.
+ROW_TOTALS = (
+    "open_cases",
+    "inpatient",
+    "outpatient",
+    "waitlisted",
+    "dual_diagnosis",
+    "urgent_flags",
+)
+
+
+def overdue_total(as_of: date) -> int:
+    """Open follow-ups due before as_of, whoever they are assigned to."""
+    return db.session.execute(sa.select(sa.func.count()).where(_overdue(as_of))).scalar_one()
 
 
 def beds() -> dict[str, int]:
@@ -200,6 +202,7 @@ def by_counsellor(as_of: date) -> list[dict[str, Any]]:
             sa.func.coalesce(cases.c.inpatient, zero).label("inpatient"),
             sa.func.coalesce(cases.c.outpatient, zero).label("outpatient"),
             sa.func.coalesce(cases.c.dual_diagnosis, zero).label("dual_diagnosis"),
+            sa.func.coalesce(cases.c.waitlisted, zero).label("waitlisted"),
             sa.func.coalesce(sessions.c.sessions_next_7_days, zero).label("sessions_next_7_days"),
             rate.label("attendance_rate_30_days"),
             sa.func.coalesce(follow_ups.c.overdue, zero).label("overdue_follow_ups"),
@@ -218,7 +221,17 @@ def by_counsellor(as_of: date) -> list[dict[str, Any]]:
         )
         .order_by(User.name, User.id)
     )
-    return [_rounded(row._asdict()) for row in db.session.execute(stmt)]
+    totals_columns = [
+        sa.func.sum(c).over().label(f"total_{c.name}") for c in _row_total_columns(stmt)
+    ]
+    return [
+        _rounded(row._asdict()) for row in db.session.execute(stmt.add_columns(*totals_columns))
+    ]
+
+
+def _row_total_columns(stmt: sa.Select) -> list[Any]:
+    by_name = {c.name: c for c in stmt.selected_columns}
+    return [by_name[name] for name in ROW_TOTALS]
 
 
 def _rounded(row: dict[str, Any]) -> dict[str, Any]:
@@ -236,11 +249,17 @@ def _no_jit() -> None:
 
 def caseload(as_of: date) -> dict[str, Any]:
     _no_jit()
+    rows = by_counsellor(as_of)
+    sums = {name: int(rows[0].get(f"total_{name}") or 0) if rows else 0 for name in ROW_TOTALS}
+    for row in rows:
+        for name in ROW_TOTALS:
+            row.pop(f"total_{name}")
+        row.pop("waitlisted")
     return {
         "as_of": as_of,
-        "totals": totals(as_of),
+        "totals": {**sums, "overdue_follow_ups": overdue_total(as_of)},
         "beds": beds(),
-        "by_counsellor": by_counsellor(as_of),
+        "by_counsellor": rows,
         "by_level": by_level(),
     }
 
