@@ -103,7 +103,7 @@ def _audit_plan(action: str, plan: AftercarePlan, case: Case, actor: User, **det
 def _plan_of(case_id: int, *, for_update: bool = False) -> AftercarePlan | None:
     stmt = sa.select(AftercarePlan).where(AftercarePlan.case_id == case_id)
     if for_update:
-        stmt = stmt.with_for_update().execution_options(populate_existing=True)
+        stmt = stmt.with_for_update(key_share=True).execution_options(populate_existing=True)
     return db.session.execute(stmt).scalar_one_or_none()
 
 
@@ -379,7 +379,9 @@ def get_follow_up(
         FollowUp.id == follow_up_id, client_visibility(actor, FollowUp.client_id)
     )
     if for_update:
-        stmt = stmt.with_for_update(of=FollowUp).execution_options(populate_existing=True)
+        stmt = stmt.with_for_update(of=FollowUp, key_share=True).execution_options(
+            populate_existing=True
+        )
     row = db.session.execute(stmt).first()
     if row is None:
         raise NotFound("No such follow-up.")

@@ -213,7 +213,9 @@ def _locate(plan_id: int, *, actor: User, for_update: bool = False) -> _Located:
         .where(TaperPlan.id == plan_id, client_visibility(actor, Case.client_id))
     )
     if for_update:
-        stmt = stmt.with_for_update(of=(Case, TaperPlan)).execution_options(populate_existing=True)
+        stmt = stmt.with_for_update(of=(Case, TaperPlan), key_share=True).execution_options(
+            populate_existing=True
+        )
     row = db.session.execute(stmt).first()
     if row is None:
         raise NotFound("No such taper plan.")

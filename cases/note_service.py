@@ -102,7 +102,9 @@ def get_note(
         .where(Note.id == note_id, client_visibility(actor, Case.client_id))
     )
     if for_update:
-        stmt = stmt.with_for_update(of=Note).execution_options(populate_existing=True)
+        stmt = stmt.with_for_update(of=Note, key_share=True).execution_options(
+            populate_existing=True
+        )
     note = db.session.execute(stmt).scalar_one_or_none()
     if note is None:
         raise NotFound("No such note.")
@@ -177,7 +179,7 @@ def _audit_plan(action: str, plan: TreatmentPlan, case: Case, actor: User, **det
 def _plan_of(case_id: int, *, for_update: bool = False) -> TreatmentPlan | None:
     stmt = sa.select(TreatmentPlan).where(TreatmentPlan.case_id == case_id)
     if for_update:
-        stmt = stmt.with_for_update().execution_options(populate_existing=True)
+        stmt = stmt.with_for_update(key_share=True).execution_options(populate_existing=True)
     return db.session.execute(stmt).scalar_one_or_none()
 
 
