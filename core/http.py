@@ -27,9 +27,17 @@ ArgumentsMixin.ARGUMENTS_PARSER.DEFAULT_UNKNOWN_BY_LOCATION["querystring"] = Non
 INT_MAX = 2**31 - 1
 
 
+def _no_nul(value: str) -> None:
+    if "\x00" in value:
+        raise ma.ValidationError("Must not contain NUL characters.")
+
+
 def _fits_column(field: ma.fields.Field) -> None:
+    """What any column can store: 32-bit integers, text without NUL (PostgreSQL refuses it)."""
     if isinstance(field, ma.fields.Integer):
         field.validators = [*field.validators, ma.validate.Range(min=-INT_MAX - 1, max=INT_MAX)]
+    elif isinstance(field, ma.fields.String):
+        field.validators = [*field.validators, _no_nul]
     elif isinstance(field, ma.fields.List):
         _fits_column(field.inner)
 

@@ -186,3 +186,14 @@ def test_failed_request_leaves_no_partial_write_but_is_audited(app, monkeypatch,
     assert event.actor_id == intake.user_id
     assert event.method == "POST"
     assert event.path == CLIENTS
+
+
+def test_nul_characters_are_rejected_not_a_database_error(app, login_as):
+    """PostgreSQL cannot store NUL in text; found by the long schemathesis campaign."""
+    intake = login_as("intake")
+    body = {"first_name": "A", "last_name": "\u0000", "date_of_birth": "2000-01-01"}
+    response = intake.post("/api/v1/clients", json=body)
+    assert response.status_code == 422
+    assert "last_name" in response.get_json()["errors"]["json"]
+    search = intake.get("/api/v1/clients", query_string={"q": "a\u0000"})
+    assert search.status_code == 422
