@@ -14,6 +14,7 @@ from aftercare.views import bp as aftercare_bp
 from auth.cli import create_user_command, seed_demo_accounts
 from auth.login import init_login
 from auth.views import bp as auth_bp
+from cases.cli import seed_demo_cases
 from cases.medication_views import bp as medication_bp
 from cases.note_views import bp as notes_bp
 from cases.views import bp as cases_bp
@@ -49,7 +50,7 @@ BLUEPRINTS = [
     reports_bp,
 ]
 #: Demo-data seeders, in dependency order.
-SEEDERS = [seed_demo_accounts, seed_demo_clients]
+SEEDERS = [seed_demo_accounts, seed_demo_clients, seed_demo_cases]
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
