@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
 from auth.models import enum_column
+from core.audit import register_client_of
 from core.db import Base, NeverDeleted, TimestampMixin, UTCDateTime, VersionedMixin, utcnow
 
 
@@ -91,3 +92,6 @@ class FollowUp(NeverDeleted, VersionedMixin, Base):
             postgresql_where=sa.text("completed_at IS NULL"),
         ),
     )
+
+
+register_client_of("follow_up_id", lambda i: sa.select(FollowUp.client_id).where(FollowUp.id == i))

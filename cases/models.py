@@ -13,6 +13,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from auth.models import enum_column
 from cases.rules import CaseStatus
+from core.audit import register_client_of
 from core.db import Base, NeverDeleted, TimestampMixin, UTCDateTime, VersionedMixin, utcnow
 from intake.models import Client
 
@@ -258,4 +259,19 @@ Client.episodes = relationship(
     order_by=(Case.opened_at, Case.id),
     viewonly=True,
     lazy="selectin",
+)
+
+
+register_client_of("case_id", lambda i: sa.select(Case.client_id).where(Case.id == i))
+register_client_of(
+    "note_id",
+    lambda i: sa.select(Case.client_id).join(Note, Note.case_id == Case.id).where(Note.id == i),
+)
+register_client_of(
+    "plan_id",
+    lambda i: (
+        sa.select(Case.client_id)
+        .join(TaperPlan, TaperPlan.case_id == Case.id)
+        .where(TaperPlan.id == i)
+    ),
 )

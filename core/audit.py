@@ -9,6 +9,7 @@ SQLite and PostgreSQL refuse UPDATE and DELETE (see the initial migration).
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -119,15 +120,35 @@ def record_many(
     )
 
 
+#: URL parameter name -> a query for the client a record belongs to. Domains register their
+#: records (`register_client_of`), so a refused request on, say, a case is still listed among
+#: the accesses to that client's data (the accounting of disclosures needs every attempt).
+CLIENT_OF: dict[str, Callable[[int], sa.Select[Any]]] = {}
+
+
+def register_client_of(param: str, query: Callable[[int], sa.Select[Any]]) -> None:
+    CLIENT_OF[param] = query
+
+
+def _client_of(view_args: dict[str, Any]) -> int | None:
+    if "client_id" in view_args:
+        return view_args["client_id"]
+    for param, value in view_args.items():
+        if param in CLIENT_OF:
+            return db.session.execute(CLIENT_OF[param](value)).scalar()
+    return None
+
+
 def record_failed_request(actor: Actor | None, status: int) -> None:
-    """After a failed request was rolled back, keep one event saying it was refused."""
+    """After a failed request was rolled back, keep one event saying it was refused, naming
+    the client whose record it aimed at when the record exists."""
     view_args = request.view_args or {}
     record(
         request.endpoint or "unknown",
         actor=actor,
         record_type=None,
         record_id=next((v for k, v in view_args.items() if k.endswith("id")), None),
-        client_id=view_args.get("client_id"),
+        client_id=_client_of(view_args),
         outcome=str(status),
         detail={"view_args": view_args} if view_args else None,
     )

@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, column_property, mapped_column, relationship
 
 from auth.models import enum_column
+from core.audit import register_client_of
 from core.db import Base, NeverDeleted, TimestampMixin, UTCDateTime, VersionedMixin, utcnow
 
 
@@ -199,3 +200,9 @@ Client.active_flags = relationship(
     viewonly=True,
     lazy="selectin",
 )
+
+
+register_client_of(
+    "assessment_id", lambda i: sa.select(Assessment.client_id).where(Assessment.id == i)
+)
+register_client_of("flag_id", lambda i: sa.select(Flag.client_id).where(Flag.id == i))

@@ -8,9 +8,11 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import sqlalchemy as sa
 
+from cases.models import Case
 from core import audit
 from core.audit import AuditEvent
 from core.extensions import db
+from tests.factories import make_case, make_user
 
 CLIENTS = "/api/v1/clients"
 EVENTS = "/api/v1/audit-events"
@@ -274,3 +276,24 @@ def test_audit_table_cannot_be_truncated_on_postgresql(app, event_id):
             pytest.skip("TRUNCATE exists only on PostgreSQL")
     _, count = _refused(app, "TRUNCATE audit_events")
     assert count >= 1
+
+
+def test_refused_request_on_a_case_names_the_client(app, login_as):
+    """A counsellor probing another caseload's case: the 404 is audited against that client."""
+    with app.app_context():
+        case_id = make_case(make_user("counsellor"))
+        client_id = db.session.get(Case, case_id).client_id
+        db.session.commit()
+    stranger = login_as("counsellor")
+    assert stranger.get(f"/api/v1/cases/{case_id}").status_code == 404
+    with app.app_context():
+        event = (
+            db.session.execute(
+                sa.select(AuditEvent)
+                .where(AuditEvent.actor_id == stranger.user_id)
+                .order_by(AuditEvent.id.desc())
+            )
+            .scalars()
+            .first()
+        )
+    assert (event.action, event.outcome, event.client_id) == ("cases.get_case", "404", client_id)
