@@ -52,7 +52,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask import current_app
@@ -71,11 +70,11 @@ from cases.models import Case
 from cases.rules import OPEN_STATUSES
 from cases.service import discharge_case, get_case
 from core import audit
+from core.clock import centre_date, centre_today
 from core.db import utcnow
 from core.errors import Conflict, InvalidTransition, NotFound, ValidationFailed
 from core.extensions import db
 from core.http import paginate
-from intake.assessment_service import centre_today
 from intake.flag_service import FlagRequest, raise_flag
 from intake.models import Assessment
 
@@ -396,10 +395,6 @@ def get_follow_up(
     return follow_up
 
 
-def _centre_date(moment: datetime) -> date:
-    return moment.astimezone(ZoneInfo(current_app.config["CENTRE_TIMEZONE"])).date()
-
-
 def complete_follow_up(
     follow_up: FollowUp,
     *,
@@ -418,7 +413,7 @@ def complete_follow_up(
     )
     if contacted_at > utcnow() + CLOCK_SKEW:
         raise ValidationFailed("The contact time is in the future.", field="contacted_at")
-    if case.discharge_date is not None and _centre_date(contacted_at) < case.discharge_date:
+    if case.discharge_date is not None and centre_date(contacted_at) < case.discharge_date:
         raise ValidationFailed(
             f"The contact time is before the discharge date {case.discharge_date}.",
             field="contacted_at",

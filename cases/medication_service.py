@@ -44,11 +44,11 @@ from cases.taper import (
 )
 from cases.withdrawal import WITHDRAWAL_INSTRUMENTS, WithdrawalInputError, score_withdrawal
 from core import audit
+from core.clock import centre_today
 from core.db import utcnow
 from core.errors import Conflict, InvalidTransition, NotFound, ValidationFailed
 from core.extensions import db
 from core.http import paginate
-from intake.assessment_service import centre_today
 from intake.flag_service import FlagRequest, raise_flag
 
 #: Plans that are in force: at most one per case.

@@ -21,10 +21,10 @@ from cases import rules
 from cases.models import Bed, CareTeamMember, Case, LevelChange, Setting
 from cases.rules import CaseStatus
 from core import audit
+from core.clock import centre_today
 from core.db import utcnow
 from core.errors import Conflict, InvalidTransition, NotFound, ValidationFailed
 from core.extensions import db
-from intake.assessment_service import centre_today
 from intake.models import Assessment, AssessmentStatus
 from intake.rules import INPATIENT_LEVELS, setting_for_level
 from intake.service import get_client

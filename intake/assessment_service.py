@@ -4,15 +4,14 @@ caller's one transaction."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from flask import current_app
 
 from auth.models import User
 from core import audit
+from core.clock import centre_today
 from core.db import utcnow
 from core.errors import InvalidTransition, NotFound, ValidationFailed
 from core.extensions import db
@@ -21,11 +20,6 @@ from intake.flag_schemas import FlagSchema
 from intake.flag_service import FlagRequest, raise_flag
 from intake.models import Assessment, AssessmentStatus, Client
 from intake.service import get_client
-
-
-def centre_today() -> date:
-    """Today in the centre's time zone (`CENTRE_TIMEZONE`)."""
-    return datetime.now(ZoneInfo(current_app.config["CENTRE_TIMEZONE"])).date()
 
 
 def _jsonable(value: Any) -> Any:

@@ -14,17 +14,16 @@ Case and flag counts are the current state; as_of anchors the time windows."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from flask import current_app
 
 from aftercare.models import FollowUp, FollowUpOutcome
 from auth.models import Role, User
 from cases.models import Bed, Case
 from cases.rules import OPEN_STATUSES, CaseStatus
+from core.clock import start_of_centre_day
 from core.extensions import db
 from intake.models import Flag, FlagSeverity, FlagStatus, dual_diagnosis_clause
 from intake.rules import LEVELS
@@ -39,12 +38,6 @@ from scheduling.models import (
 
 OPEN = [s.value for s in OPEN_STATUSES]
 DISCHARGE_REASONS = ("completed", "against_advice", "transferred", "administrative")
-
-
-def start_of_day(day: date) -> datetime:
-    """Midnight of `day` in the centre's time zone, as a UTC timestamp."""
-    zone = ZoneInfo(current_app.config["CENTRE_TIMEZONE"])
-    return datetime.combine(day, time.min, tzinfo=zone).astimezone(UTC)
 
 
 def _count(condition: Any) -> sa.ColumnElement[int]:
@@ -182,7 +175,7 @@ def _flag_stats() -> sa.Subquery:
 
 def by_counsellor(as_of: date) -> list[dict[str, Any]]:
     """One row per active counsellor (and anyone else who is primary on an open case)."""
-    window = start_of_day(as_of)
+    window = start_of_centre_day(as_of)
     cases, sessions = _case_stats(), _session_stats(window)
     attendance, follow_ups, flags = (
         _attendance_stats(window),

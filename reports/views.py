@@ -12,9 +12,9 @@ from flask_smorest import Blueprint
 
 from auth.permissions import Permission, current_actor, permission_required
 from core import audit
+from core.clock import centre_today
 from core.errors import ValidationFailed
 from core.extensions import db
-from intake.assessment_service import centre_today
 from reports import service
 from reports.schemas import (
     CaseloadQuerySchema,
