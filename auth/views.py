@@ -6,13 +6,12 @@ from types import SimpleNamespace
 from typing import Any
 
 from flask import make_response
-from flask_login import current_user
 from flask_smorest import Blueprint
 
 from auth import service
 from auth.login import clear_auth_cookie, current_credential, set_auth_cookie
 from auth.models import CredentialKind, Role, User
-from auth.permissions import Permission, allowed, permission_required, public
+from auth.permissions import Permission, allowed, current_actor, permission_required, public
 from auth.schemas import (
     LoginResultSchema,
     LoginSchema,
@@ -29,10 +28,6 @@ from core.extensions import db
 from core.http import check_if_match, page_schema, paginate, set_etag
 
 bp = Blueprint("auth", __name__, url_prefix="/api/v1", description="Staff login and accounts")
-
-
-def _actor() -> User:
-    return current_user._get_current_object()  # type: ignore[attr-defined]
 
 
 @bp.post("/auth/login")
@@ -74,7 +69,7 @@ def logout() -> Any:
     """End this session, or revoke the bearer token used; replaying it then gets 401."""
     credential = current_credential()
     if credential is not None:
-        service.revoke(credential, actor=_actor())
+        service.revoke(credential, actor=current_actor())
     db.session.commit()
     response = make_response("", 204)
     clear_auth_cookie(response)
@@ -85,7 +80,7 @@ def logout() -> Any:
 @permission_required(Permission.SELF)
 @bp.response(200, StaffSchema)
 def me() -> Any:
-    return _actor()
+    return current_actor()
 
 
 @bp.post("/auth/password")
@@ -96,7 +91,7 @@ def change_password(data: dict[str, Any]) -> Any:
     """Change your password; all your other sessions and tokens end."""
     credential = current_credential()
     service.change_password(
-        _actor(),
+        current_actor(),
         data["current_password"],
         data["new_password"],
         credential_id=credential.id if credential else None,
@@ -114,7 +109,7 @@ def list_staff(args: dict[str, Any]) -> Any:
     whether the account is active."""
     stmt = service.list_staff(args.get("role"), args.get("active"))
     page = paginate(stmt, args["page"], args["per_page"])
-    if not allowed(_actor().role, Permission.STAFF_READ):
+    if not allowed(current_actor().role, Permission.STAFF_READ):
         page["items"] = [_public_view(u) for u in page["items"]]
     return page
 
@@ -129,7 +124,7 @@ def _public_view(user: User) -> SimpleNamespace:
 @bp.arguments(StaffCreateSchema)
 @bp.response(201, StaffSchema)
 def create_staff(data: dict[str, Any]) -> Any:
-    user = service.create_user(actor=_actor(), **data)
+    user = service.create_user(actor=current_actor(), **data)
     db.session.commit()
     set_etag(user)
     return user
@@ -140,7 +135,7 @@ def create_staff(data: dict[str, Any]) -> Any:
 @bp.response(200, StaffSchema)
 def get_staff(staff_id: int) -> Any:
     user = service.get_user(staff_id)
-    actor = _actor()
+    actor = current_actor()
     if user.id != actor.id and not allowed(actor.role, Permission.STAFF_READ):
         return _public_view(user)
     set_etag(user)
@@ -156,7 +151,7 @@ def update_staff(data: dict[str, Any], staff_id: int) -> Any:
     while a counsellor is primary on open cases), or set a temporary password."""
     user = service.get_user(staff_id)
     check_if_match(user)
-    service.update_user(user, data, actor=_actor())
+    service.update_user(user, data, actor=current_actor())
     db.session.commit()
     set_etag(user)
     return user
@@ -170,7 +165,7 @@ def list_audit_events(args: dict[str, Any]) -> Any:
     """The audit trail, newest first, filtered by client, actor and time."""
     stmt = audit.query_events(**{k: v for k, v in args.items() if k not in ("page", "per_page")})
     page = paginate(stmt, args["page"], args["per_page"])
-    audit.record("audit.read", actor=_actor(), detail={"filters": _jsonable(args)})
+    audit.record("audit.read", actor=current_actor(), detail={"filters": _jsonable(args)})
     db.session.commit()
     return page
 

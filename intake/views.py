@@ -4,11 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask_login import current_user
 from flask_smorest import Blueprint
 
-from auth.models import User
-from auth.permissions import Permission, permission_required
+from auth.permissions import Permission, current_actor, permission_required
 from core.extensions import db
 from core.http import check_if_match, page_schema, paginate, set_etag
 from intake import service
@@ -23,10 +21,6 @@ from intake.schemas import (
 bp = Blueprint("intake", __name__, url_prefix="/api/v1", description="Clients and intake")
 
 
-def _actor() -> User:
-    return current_user._get_current_object()  # type: ignore[attr-defined]
-
-
 @bp.post("/clients")
 @permission_required(Permission.CLIENT_CREATE)
 @bp.arguments(ClientCreateSchema)
@@ -35,7 +29,7 @@ def create_client(data: dict[str, Any]) -> Any:
     """Register a client. Same first and last name and date of birth as an existing client
     (case-insensitive) is a 409 with `existing_client_id`, unless `allow_duplicate` and a
     `duplicate_reason` are sent."""
-    client = service.register_client(data, actor=_actor())
+    client = service.register_client(data, actor=current_actor())
     db.session.commit()
     set_etag(client)
     return client
@@ -47,7 +41,7 @@ def create_client(data: dict[str, Any]) -> Any:
 @bp.response(200, page_schema(ClientSchema))
 def list_clients(args: dict[str, Any]) -> Any:
     """Search by name, MRN or date of birth. Counsellors see only their caseload."""
-    actor = _actor()
+    actor = current_actor()
     stmt = service.search_clients(actor=actor, q=args.get("q"), status=args.get("status"))
     page = paginate(stmt, args["page"], args["per_page"])
     service.audit_list_read(page["items"], actor=actor)
@@ -59,7 +53,7 @@ def list_clients(args: dict[str, Any]) -> Any:
 @permission_required(Permission.CLIENT_READ)
 @bp.response(200, ClientSchema)
 def get_client(client_id: int) -> Any:
-    client = service.get_client(client_id, actor=_actor())
+    client = service.get_client(client_id, actor=current_actor())
     db.session.commit()
     set_etag(client)
     return client
@@ -71,7 +65,7 @@ def get_client(client_id: int) -> Any:
 @bp.response(200, ClientSchema)
 def update_client(data: dict[str, Any], client_id: int) -> Any:
     """Edit client details (If-Match required)."""
-    actor = _actor()
+    actor = current_actor()
     client = service.get_client(client_id, actor=actor, action="client.read_for_update")
     check_if_match(client)
     service.update_client(client, data, actor=actor)
@@ -86,7 +80,7 @@ def update_client(data: dict[str, Any], client_id: int) -> Any:
 @bp.response(200, ClientSchema)
 def archive_client(data: dict[str, Any], client_id: int) -> Any:
     """Archive a client (clinical records are never deleted)."""
-    actor = _actor()
+    actor = current_actor()
     client = service.get_client(client_id, actor=actor, action="client.read_for_update")
     service.archive_client(client, data["reason"], actor=actor)
     db.session.commit()
@@ -99,7 +93,7 @@ def archive_client(data: dict[str, Any], client_id: int) -> Any:
 @bp.response(200, ClientSchema)
 def restore_client(client_id: int) -> Any:
     """Bring an archived client back into the active registry."""
-    actor = _actor()
+    actor = current_actor()
     client = service.get_client(client_id, actor=actor, action="client.read_for_update")
     service.restore_client(client, actor=actor)
     db.session.commit()
