@@ -12,7 +12,8 @@ from typing import Any
 from flask_smorest import Blueprint
 
 from auth.permissions import Permission, current_actor, permission_required
-from cases import medication_service as service
+from cases import taper_service as service
+from cases import withdrawal_service
 from cases.medication_schemas import (
     CancelSchema,
     CompleteSchema,
@@ -147,7 +148,7 @@ def record_withdrawal_score(data: dict[str, Any], case_id: int) -> Any:
     """Score one CIWA-B, CIWA-Ar or COWS observation (CLINICAL.md §4). A severe band raises
     the urgent `severe_withdrawal` flag (`flag_id`); with an approved taper plan on the case,
     `taper_pause_suggested` is true and the flag note says so."""
-    recorded = service.record_withdrawal_score(case_id, data, actor=current_actor())
+    recorded = withdrawal_service.record_withdrawal_score(case_id, data, actor=current_actor())
     db.session.commit()
     return recorded
 
@@ -158,7 +159,7 @@ def record_withdrawal_score(data: dict[str, Any], case_id: int) -> Any:
 @bp.response(200, page_schema(WithdrawalScoreSchema))
 def list_withdrawal_scores(args: dict[str, Any], case_id: int) -> Any:
     """The case's series, oldest observation first (`?instrument=` to filter)."""
-    page = service.list_withdrawal_scores(
+    page = withdrawal_service.list_withdrawal_scores(
         case_id, actor=current_actor(), instrument=args.get("instrument"), **_page(args)
     )
     db.session.commit()

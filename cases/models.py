@@ -211,9 +211,33 @@ class TaperPlan(NeverDeleted, TimestampMixin, VersionedMixin, Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(sa.ForeignKey("cases.id"), index=True)
     status: Mapped[TaperStatus] = mapped_column(enum_column(TaperStatus), default=TaperStatus.DRAFT)
-    medication: Mapped[str] = mapped_column(sa.String(50))
+    #: the generic taken now; for a `from_assessment` plan the names of every drug, joined.
+    medication: Mapped[str] = mapped_column(sa.String(200))
+    #: the name as entered when it was a brand name (Xanax), else null.
+    entered_name: Mapped[str | None] = mapped_column(sa.String(100))
+    #: for a `from_assessment` plan the total diazepam equivalent, else the dose of `medication`.
     current_daily_dose_mg: Mapped[float]
     switch_to_diazepam: Mapped[bool]
+    #: the intake assessment whose substances the plan was built from (`from_assessment`).
+    from_assessment_id: Mapped[int | None] = mapped_column(sa.ForeignKey("assessments.id"))
+    #: `[{medication, daily_dose_mg, diazepam_equivalent_mg}]`: what the client takes now.
+    source_medications: Mapped[list[Any] | None] = mapped_column(sa.JSON)
+    #: the clinician confirmed a dose above the plausibility bound (CLINICAL.md §2).
+    dose_confirmed: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    #: days over which the switch to diazepam is staged (null without a switch, or version 1).
+    crossover_days: Mapped[int | None]
+    #: `[{date, original_mg, diazepam_mg, originals}]`, the dated stages of the switch.
+    crossover: Mapped[list[Any] | None] = mapped_column(sa.JSON)
+    #: the clinician's diazepam start dose instead of the computed (or capped) one, and why.
+    start_dose_mg: Mapped[float | None]
+    start_dose_reason: Mapped[str | None] = mapped_column(sa.Text)
+    #: `[{code, message}]`: what the approver must weigh (an approval note is then required).
+    cautions: Mapped[list[Any] | None] = mapped_column(sa.JSON)
+    approval_note: Mapped[str | None] = mapped_column(sa.Text)
+    #: the equivalence table the doses were converted with.
+    equivalence_table: Mapped[str] = mapped_column(
+        sa.String(20), default="ashton", server_default="ashton"
+    )
     reduction_percent: Mapped[float]
     interval_days: Mapped[int]
     start_date: Mapped[date]
@@ -248,6 +272,10 @@ class WithdrawalScore(NeverDeleted, Base):
     recorded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     rule_version: Mapped[str] = mapped_column(sa.String(40))
+    #: items that escalate whatever the total (CIWA-Ar hallucinations, disorientation).
+    warning_signs: Mapped[list[Any] | None] = mapped_column(sa.JSON)
+    #: the total rose fast against the previous score on the same scale (CLINICAL.md §4).
+    rising_fast: Mapped[bool | None]
 
     __table_args__ = (sa.Index("ix_withdrawal_scores_case_observed", "case_id", "observed_at"),)
 

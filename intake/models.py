@@ -93,6 +93,8 @@ class Assessment(NeverDeleted, TimestampMixin, VersionedMixin, Base):
     risk_factors: Mapped[dict[str, Any] | None] = mapped_column(sa.JSON)
     dimensions: Mapped[dict[str, Any] | None] = mapped_column(sa.JSON)
     goals: Mapped[dict[str, Any] | None] = mapped_column(sa.JSON)
+    #: `{status: pregnant|not_pregnant|unknown, gestation_weeks?}` (rule version 2).
+    pregnancy: Mapped[dict[str, Any] | None] = mapped_column(sa.JSON)
     #: computed on submit; read-only.
     results: Mapped[dict[str, Any] | None] = mapped_column(sa.JSON)
     rule_version: Mapped[str | None] = mapped_column(sa.String(40))
@@ -114,6 +116,7 @@ class Assessment(NeverDeleted, TimestampMixin, VersionedMixin, Base):
         "risk_factors",
         "dimensions",
         "goals",
+        "pregnancy",
     )
 
     def sections(self) -> dict[str, Any]:
@@ -140,6 +143,9 @@ class Flag(NeverDeleted, VersionedMixin, Base):
     source_score: Mapped[float | None]
     source_assessment_id: Mapped[int | None] = mapped_column(sa.ForeignKey("assessments.id"))
     note: Mapped[str | None] = mapped_column(sa.Text)
+    #: `[{at, source, severity, note}]`, one entry per finding, oldest first (rule version 2);
+    #: every urgent finding also clears the acknowledgement (re-alert).
+    history: Mapped[list[Any] | None] = mapped_column(sa.JSON)
     raised_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     raised_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

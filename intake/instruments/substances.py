@@ -1,9 +1,11 @@
-"""The substance-use table of an intake: categories, current use, and benzodiazepine doses in
-diazepam equivalents (CLINICAL.md §2).
+"""The substance-use table of an intake: categories, classes, current use, and sedative doses
+in diazepam equivalents (CLINICAL.md §§1-2, rule version 2).
 
 ``diazepam_equivalent_mg = dose_mg x 10 / table_mg``, where ``table_mg`` is the oral dose equal
-to 10 mg diazepam in a named table. Tables disagree, so each is named data and results name the
-table used. A benzodiazepine or z-drug not in the table is an error, never a guess.
+to 10 mg diazepam in a named table (``intake.instruments.sedatives``). A sedative entry is a
+``benzodiazepine`` or ``z_drug``, or an ``other`` entry whose name is a known sedative (etizolam
+entered as "other" is still a benzodiazepine). DSM-5 diagnoses by class: every sedative is one
+class, each ``other`` entry its own.
 """
 
 from __future__ import annotations
@@ -14,63 +16,70 @@ from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
+from intake.instruments.sedatives import (
+    DEFAULT_EQUIVALENCE_TABLE,
+    EQUIVALENCE_TABLES,
+    equivalence_table,
+    generic_name,
+    is_brand,
+    name_key,
+    table_mg,
+)
+
 SUBSTANCE_CATEGORIES: tuple[str, ...] = (
     *("benzodiazepine", "z_drug", "opioid", "alcohol", "stimulant", "cannabis", "other"),
 )
-#: Categories counted in diazepam equivalents, whose names must be in the table.
+#: Categories whose names must be known sedatives (a 422 otherwise).
 SEDATIVE_CATEGORIES: tuple[str, ...] = ("benzodiazepine", "z_drug")
+#: The class every sedative entry belongs to (DSM-5: sedative, hypnotic or anxiolytic).
+SEDATIVE_CLASS = "sedative"
+#: An entry whose own equivalent is above this needs ``dose_confirmed`` (unit slips).
+PLAUSIBLE_MAX_DIAZEPAM_MG = 150
+#: Every dose lies strictly between 0 and this (mg per day).
+MAX_DOSE_MG = 10000
 
-#: Ashton (2007): oral mg equal to 10 mg diazepam.
-_ASHTON = {
-    "alprazolam": 0.5,
-    "chlordiazepoxide": 25.0,
-    "clonazepam": 0.5,
-    "clorazepate": 15.0,
-    "diazepam": 10.0,
-    "lorazepam": 1.0,
-    "oxazepam": 20.0,
-    "temazepam": 20.0,
-    "triazolam": 0.5,
-    "nitrazepam": 10.0,
-    "zolpidem": 20.0,
-    "zopiclone": 15.0,
-}
-EQUIVALENCE_TABLES: dict[str, dict[str, float]] = {
-    "ashton": _ASHTON,
-    "va_dod": {**_ASHTON, "alprazolam": 1.0, "clonazepam": 1.0, "lorazepam": 2.0},
-}
-DEFAULT_EQUIVALENCE_TABLE = "ashton"
+Tables = Mapping[str, Mapping[str, float]]
 
 
 class UnknownDrug(ValueError):
-    """A benzodiazepine or z-drug name that the equivalence table does not hold."""
+    """A sedative name that is neither in the equivalence table nor a known sedative or brand,
+    or a known sedative that the table gives no equivalent for."""
 
 
 def drug_key(drug: Any) -> str:
-    """A drug name as tables key it: lower case, surrounding spaces removed."""
+    """A name as the class rules key it: lower case, surrounding spaces removed."""
     return drug.strip().lower() if isinstance(drug, str) else ""
 
 
-def equivalence_table(
-    table: str, tables: Mapping[str, Mapping[str, float]] = EQUIVALENCE_TABLES
-) -> Mapping[str, float]:
-    """The named table; an unknown name raises ValueError naming the known ones."""
-    try:
-        return tables[table]
-    except KeyError:
-        raise ValueError(
-            f"unknown equivalence table {table!r}; allowed: {', '.join(tables)}"
-        ) from None
-
-
 def is_known_drug(
-    drug: Any,
+    drug: Any, table: str = DEFAULT_EQUIVALENCE_TABLE, *, tables: Tables = EQUIVALENCE_TABLES
+) -> bool:
+    """Whether ``drug`` is a known sedative: in the table, without an equivalent, or a brand."""
+    return generic_name(drug, table, tables=tables) is not None
+
+
+def is_sedative(
+    entry: Mapping[str, Any],
     table: str = DEFAULT_EQUIVALENCE_TABLE,
     *,
-    tables: Mapping[str, Mapping[str, float]] = EQUIVALENCE_TABLES,
+    tables: Tables = EQUIVALENCE_TABLES,
 ) -> bool:
-    """Whether ``drug`` (any case, surrounding spaces ignored) is in the named table."""
-    return drug_key(drug) in equivalence_table(table, tables)
+    """A benzodiazepine or z-drug entry, or an ``other`` entry naming a known sedative."""
+    category = entry.get("category")
+    if category in SEDATIVE_CATEGORIES:
+        return True
+    return category == "other" and is_known_drug(entry.get("substance"), table, tables=tables)
+
+
+def substance_class(entry: Mapping[str, Any]) -> str:
+    """The DSM-5 class of an entry: ``sedative`` for every sedative, the category for opioids,
+    alcohol, stimulants and cannabis, and ``other (name)`` for each other substance."""
+    if is_sedative(entry):
+        return SEDATIVE_CLASS
+    category = entry.get("category")
+    if category == "other":
+        return f"other ({drug_key(entry.get('substance'))})"
+    return str(category)
 
 
 def diazepam_equivalent_mg(
@@ -78,20 +87,56 @@ def diazepam_equivalent_mg(
     dose_mg: float,
     table: str = DEFAULT_EQUIVALENCE_TABLE,
     *,
-    tables: Mapping[str, Mapping[str, float]] = EQUIVALENCE_TABLES,
+    tables: Tables = EQUIVALENCE_TABLES,
 ) -> float:
-    """``dose_mg x 10 / table_mg``, the diazepam dose equal to ``dose_mg`` of ``drug``.
-
-    Rounded to 0.001 mg so float noise never crosses a dose step. A name not in the table
-    raises :class:`UnknownDrug`; a dose that is not a finite number >= 0 raises ValueError.
-    """
-    entries = equivalence_table(table, tables)
-    if drug_key(drug) not in entries:
-        known = ", ".join(entries)
-        raise UnknownDrug(f"{drug!r} is not in the {table} equivalence table; known: {known}")
+    """``dose_mg x 10 / table_mg``, the diazepam dose equal to ``dose_mg`` of ``drug`` (a
+    generic or a brand). Rounded to 0.001 mg so float noise never crosses a dose step. A name
+    without an equivalent in the table raises :class:`UnknownDrug`; a dose that is not a
+    finite number >= 0 raises ValueError."""
+    generic = generic_name(drug, table, tables=tables)
+    mg = table_mg(generic, table, tables=tables) if generic else None
+    if mg is None:
+        known = ", ".join(equivalence_table(table, tables))
+        raise UnknownDrug(f"{drug!r} has no equivalent in the {table} table; known: {known}")
     if not is_dose(dose_mg) or dose_mg < 0:
         raise ValueError(f"dose_mg must be a number of at least 0 (got {dose_mg!r})")
-    return round(dose_mg * 10 / entries[drug_key(drug)], 3)
+    return round(dose_mg * 10 / mg, 3)
+
+
+def entry_equivalent(
+    entry: Mapping[str, Any],
+    table: str = DEFAULT_EQUIVALENCE_TABLE,
+    *,
+    tables: Tables = EQUIVALENCE_TABLES,
+) -> float | None:
+    """The diazepam equivalent of one sedative entry's ``daily_dose_mg``; None when the drug
+    has no equivalent or the entry no dose."""
+    generic = generic_name(entry.get("substance"), table, tables=tables)
+    dose = entry.get("daily_dose_mg")
+    if generic is None or table_mg(generic, table, tables=tables) is None or not is_dose(dose):
+        return None
+    return diazepam_equivalent_mg(generic, dose, table, tables=tables)
+
+
+def normalise_substance(entry: Mapping[str, Any]) -> dict[str, Any]:
+    """A known sedative is stored as its generic; a brand keeps the name as ``entered_name``
+    (CLINICAL.md §2). Other entries are returned unchanged."""
+    normalised = dict(entry)
+    if not is_sedative(entry):
+        return normalised
+    generic = generic_name(entry.get("substance"))
+    if generic is None:
+        return normalised
+    entered = entry.get("substance")
+    if is_brand(entered):
+        normalised["entered_name"] = entered.strip()
+    normalised["substance"] = generic
+    return normalised
+
+
+def same_drug(first: Any, second: Any) -> bool:
+    """Whether two names stand for the same drug (brands resolved, case and spaces ignored)."""
+    return (generic_name(first) or name_key(first)) == (generic_name(second) or name_key(second))
 
 
 def is_dose(value: Any) -> bool:

@@ -9,7 +9,7 @@ import itertools
 import pytest
 import sqlalchemy as sa
 
-from cases import medication_service
+from cases import taper_service
 from core.audit import AuditEvent
 from core.extensions import db
 from intake.rules import DSM5_CRITERIA
@@ -104,7 +104,7 @@ def act(api, plan_id, action, body=None):
 
 
 def set_today(monkeypatch, day):
-    monkeypatch.setattr(medication_service, "centre_today", lambda: dt.date.fromisoformat(day))
+    monkeypatch.setattr(taper_service, "centre_today", lambda: dt.date.fromisoformat(day))
 
 
 @pytest.fixture

@@ -60,8 +60,24 @@ ASHTON = {
     "nitrazepam": 10,
     "zolpidem": 20,
     "zopiclone": 15,
+    # rule version 2: Ashton's single published values
+    "clobazam": 20,
+    "flunitrazepam": 1,
+    "quazepam": 20,
+    "zaleplon": 20,
+    "eszopiclone": 3,
 }
-VA_DOD = {**ASHTON, "alprazolam": 1, "clonazepam": 1, "lorazepam": 2}
+# VA/DoD SUD CPG 2021 (2025 Joint Guideline, Table 7); every other drug as Ashton.
+VA_DOD = {
+    **ASHTON,
+    "alprazolam": 1,
+    "clonazepam": 1,
+    "lorazepam": 2,
+    "oxazepam": 30,
+    "temazepam": 15,
+    "triazolam": 0.25,
+    "quazepam": 10,
+}
 
 # CLINICAL.md §5: minimum level for ratings 0..4.
 LEVEL_TABLE = {
@@ -237,7 +253,7 @@ def test_equivalent_name_ignores_case_and_spaces():
     assert diazepam_equivalent_mg("  LoRaZePaM ", 1) == pytest.approx(10)
 
 
-@pytest.mark.parametrize("drug", ["eszopiclone", "etizolam", "", "loraz"])
+@pytest.mark.parametrize("drug", ["etizolam", "midazolam", "", "loraz"])
 def test_unknown_drug_raises(drug):
     with pytest.raises(UnknownDrug):
         diazepam_equivalent_mg(drug, 1)
@@ -879,7 +895,7 @@ def test_other_categories_need_no_dose_and_take_free_text_names():
 def test_unknown_benzodiazepine_name_is_a_field_error():
     entries = [
         substance("lorazepam", "benzodiazepine", 1, None, True, True),
-        substance("etizolam", "benzodiazepine", 1),
+        substance("fakeazepam", "benzodiazepine", 1),
     ]
     errors = validate_sections(sections(substances=entries), assessed_on=ASSESSED_ON)
     assert list(errors) == ["substances.1.substance"]

@@ -1,36 +1,31 @@
-"""Taper plans and withdrawal monitoring on a case (CLINICAL.md §4 and §6).
+"""Taper plans on a case (CLINICAL.md §6).
 
-Taper plans: the steps are computed by `cases.taper.compute_taper` when the plan is created and
-stored with it. A plan moves only along
+The steps are computed by `cases.taper.compute_taper` when the plan is created and stored
+with it. A plan moves only along
 
     draft → approved ⇄ paused → completed;  draft | approved | paused → cancelled
 
 and any other move is a 409 naming the current status. A draft is never edited (there is no
 PATCH): what a clinician approves is exactly what was computed; a different plan is a new draft,
-and the old one is cancelled. At most one plan per case is approved or paused at a time
-(approving a second is a 409); approving locks the case row so two approvals cannot race.
+and the old one is cancelled. Approving locks the case row so two approvals cannot race.
 Pausing records the centre-local date; resuming moves every step dated on or after it by the
 days the plan was paused (`shift_steps`), so the spacing, and with it the rate rules, only grows.
 
-Withdrawal scores: scored by `cases.withdrawal.score_withdrawal`; a severe band raises the urgent
-`severe_withdrawal` flag through `intake.flag_service.raise_flag` (which keeps one active flag
-per type), and when the case has an approved taper plan the flag's note suggests pausing it.
-
-New plans and scores need an open case (409 once discharged); so do approving and resuming.
-Pausing, completing and cancelling stay possible after discharge, to close a plan left open.
-Every read and write is audited with the client's id."""
+New plans need an open case (409 once discharged); so do approving and resuming. Pausing,
+completing and cancelling stay possible after discharge, to close a plan left open. Every read
+and write is audited with the client's id."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date
 from typing import Any
 
 import sqlalchemy as sa
 
 from auth.models import User
 from auth.permissions import client_visibility
-from cases.models import Case, TaperPlan, TaperStatus, WithdrawalScore
+from cases.models import Case, TaperPlan, TaperStatus
 from cases.rules import CaseStatus
 from cases.service import get_case
 from cases.taper import (
@@ -42,14 +37,12 @@ from cases.taper import (
     compute_taper,
     shift_steps,
 )
-from cases.withdrawal import WITHDRAWAL_INSTRUMENTS, WithdrawalInputError, score_withdrawal
 from core import audit
 from core.clock import centre_today
 from core.db import utcnow
 from core.errors import Conflict, InvalidTransition, NotFound, ValidationFailed
 from core.extensions import db
 from core.http import paginate
-from intake.flag_service import FlagRequest, raise_flag
 
 #: Plans that are in force: at most one per case.
 ACTIVE_TAPER_STATUSES = (TaperStatus.APPROVED, TaperStatus.PAUSED)
@@ -63,13 +56,8 @@ _ALLOWED_FROM: dict[str, tuple[TaperStatus, ...]] = {
     "cancel": (TaperStatus.DRAFT, TaperStatus.APPROVED, TaperStatus.PAUSED),
 }
 
-#: How far in the future an observation's timestamp may lie (clock skew between devices).
-OBSERVED_AT_LEEWAY = timedelta(minutes=5)
 
-_INSTRUMENT_LABELS = {"ciwa_b": "CIWA-B", "ciwa_ar": "CIWA-Ar", "cows": "COWS"}
-
-
-def _audit(
+def audit_record(
     action: str,
     record_type: str,
     record_id: int,
@@ -87,13 +75,13 @@ def _audit(
     )
 
 
-def _open_case(case_id: int, *, actor: User, action: str, for_update: bool = False) -> Case:
+def open_case_for(case_id: int, *, actor: User, action: str, for_update: bool = False) -> Case:
     case = get_case(case_id, actor=actor, action=action, for_update=for_update)
-    _require_open(case.status)
+    require_open(case.status)
     return case
 
 
-def _require_open(status: CaseStatus) -> None:
+def require_open(status: CaseStatus) -> None:
     if status is CaseStatus.DISCHARGED:
         raise InvalidTransition(
             "The case is discharged; taper plans and withdrawal scores belong to an open case.",
@@ -125,7 +113,7 @@ def _step_of(row: dict[str, Any]) -> TaperStep:
 def create_taper_plan(case_id: int, data: dict[str, Any], *, actor: User) -> TaperPlan:
     """A draft plan for an open case, its steps computed now (422 naming the input that
     breaks a §6 rule: unknown drug, rate over the bound, dose not whole increments, ...)."""
-    case = _open_case(case_id, actor=actor, action="case.read_for_taper_plan")
+    case = open_case_for(case_id, actor=actor, action="case.read_for_taper_plan")
     medication = data["medication"].strip().lower()
     switch = data["switch_to_diazepam"]
     percent = data.get("reduction_percent")
@@ -163,7 +151,7 @@ def create_taper_plan(case_id: int, data: dict[str, Any], *, actor: User) -> Tap
     )
     db.session.add(plan)
     db.session.flush()
-    _audit(
+    audit_record(
         "taper_plan.create",
         "taper_plan",
         plan.id,
@@ -225,7 +213,7 @@ def _locate(plan_id: int, *, actor: User, for_update: bool = False) -> _Located:
 
 def get_taper_plan(plan_id: int, *, actor: User) -> TaperPlan:
     found = _locate(plan_id, actor=actor)
-    _audit("taper_plan.read", "taper_plan", found.plan.id, found.client_id, actor)
+    audit_record("taper_plan.read", "taper_plan", found.plan.id, found.client_id, actor)
     return found.plan
 
 
@@ -263,7 +251,7 @@ def approve_taper_plan(plan_id: int, *, actor: User) -> TaperPlan:
     already has an approved or paused plan (complete or cancel that one first)."""
     found = _transition(plan_id, "approve", actor=actor)
     plan = found.plan
-    _require_open(found.case_status)
+    require_open(found.case_status)
     in_force = db.session.execute(
         sa.select(TaperPlan.id).where(
             TaperPlan.case_id == plan.case_id,
@@ -281,7 +269,7 @@ def approve_taper_plan(plan_id: int, *, actor: User) -> TaperPlan:
     plan.approved_at = utcnow()
     plan.approved_by_id = actor.id
     db.session.flush()
-    _audit("taper_plan.approve", "taper_plan", plan.id, found.client_id, actor)
+    audit_record("taper_plan.approve", "taper_plan", plan.id, found.client_id, actor)
     return plan
 
 
@@ -297,7 +285,7 @@ def pause_taper_plan(plan_id: int, *, reason: str | None, actor: User) -> TaperP
     reason = (reason or "").strip() or None
     _append_note(plan, f"{today.isoformat()} paused" + (f": {reason}" if reason else "."))
     db.session.flush()
-    _audit(
+    audit_record(
         "taper_plan.pause",
         "taper_plan",
         plan.id,
@@ -314,7 +302,7 @@ def resume_taper_plan(plan_id: int, *, actor: User) -> TaperPlan:
     days the plan was paused, so no reduction falls inside the pause."""
     found = _transition(plan_id, "resume", actor=actor)
     plan = found.plan
-    _require_open(found.case_status)
+    require_open(found.case_status)
     today = centre_today()
     paused_on = plan.paused_on or today
     days = max((today - paused_on).days, 0)
@@ -330,7 +318,7 @@ def resume_taper_plan(plan_id: int, *, actor: User) -> TaperPlan:
         f"{paused_on.isoformat()} moved {days} day(s) later.",
     )
     db.session.flush()
-    _audit(
+    audit_record(
         "taper_plan.resume",
         "taper_plan",
         plan.id,
@@ -356,7 +344,9 @@ def complete_taper_plan(plan_id: int, *, reason: str | None, actor: User) -> Tap
             field="reason",
         )
     _end(plan, TaperStatus.COMPLETED, reason)
-    _audit("taper_plan.complete", "taper_plan", plan.id, found.client_id, actor, reason=reason)
+    audit_record(
+        "taper_plan.complete", "taper_plan", plan.id, found.client_id, actor, reason=reason
+    )
     return plan
 
 
@@ -366,7 +356,7 @@ def cancel_taper_plan(plan_id: int, *, reason: str, actor: User) -> TaperPlan:
     plan = found.plan
     reason = reason.strip()
     _end(plan, TaperStatus.CANCELLED, reason)
-    _audit("taper_plan.cancel", "taper_plan", plan.id, found.client_id, actor, reason=reason)
+    audit_record("taper_plan.cancel", "taper_plan", plan.id, found.client_id, actor, reason=reason)
     return plan
 
 
@@ -377,113 +367,3 @@ def _end(plan: TaperPlan, status: TaperStatus, reason: str | None) -> None:
     plan.paused_at = None
     plan.paused_on = None
     db.session.flush()
-
-
-# --- withdrawal scores ------------------------------------------------------------------------
-
-
-def record_withdrawal_score(case_id: int, data: dict[str, Any], *, actor: User) -> WithdrawalScore:
-    """Score one observation on an open case (422 naming `items` with the allowed ranges).
-    A severe band raises or keeps the urgent `severe_withdrawal` flag; with an approved taper
-    plan on the case the flag note suggests pausing it.
-
-    The returned score also carries, unstored, `flag_id` (the active flag a severe score
-    raised or kept, else None) and `taper_pause_suggested`, for the response."""
-    case = _open_case(case_id, actor=actor, action="case.read_for_withdrawal_score")
-    observed_at: datetime = data["observed_at"].astimezone(UTC)  # stored and shown in UTC
-    if observed_at > utcnow() + OBSERVED_AT_LEEWAY:
-        raise ValidationFailed("The observation cannot lie in the future.", field="observed_at")
-    try:
-        result = score_withdrawal(data["instrument"], data["items"])
-    except WithdrawalInputError as exc:
-        raise ValidationFailed(str(exc), field="items") from exc
-    score = WithdrawalScore(
-        case_id=case.id,
-        instrument=result.instrument,
-        items=list(data["items"]),
-        score=result.score,
-        band=result.band,
-        severe=result.severe,
-        observed_at=observed_at,
-        recorded_by_id=actor.id,
-        recorded_at=utcnow(),
-        rule_version=result.rule_version,
-    )
-    db.session.add(score)
-    db.session.flush()
-    _audit(
-        "withdrawal_score.create",
-        "withdrawal_score",
-        score.id,
-        case.client_id,
-        actor,
-        case_id=case.id,
-        instrument=result.instrument,
-        score=result.score,
-        band=result.band,
-    )
-    score.flag_id = None
-    score.taper_pause_suggested = False
-    if not result.severe:
-        return score
-    plans = dict(
-        db.session.execute(
-            sa.select(TaperPlan.status, TaperPlan.id).where(
-                TaperPlan.case_id == case.id, TaperPlan.status.in_(ACTIVE_TAPER_STATUSES)
-            )
-        ).all()
-    )
-    approved = plans.get(TaperStatus.APPROVED)
-    flag = raise_flag(
-        case.client_id,
-        FlagRequest(
-            type="severe_withdrawal",
-            severity="urgent",
-            source_kind="withdrawal_score",
-            note=_severe_note(score, case.id, approved, plans.get(TaperStatus.PAUSED)),
-            instrument=result.instrument,
-            score=result.score,
-        ),
-        actor=actor,
-    )
-    score.flag_id = flag.id
-    score.taper_pause_suggested = approved is not None
-    return score
-
-
-def _severe_note(
-    score: WithdrawalScore, case_id: int, approved_plan: int | None, paused_plan: int | None
-) -> str:
-    label = _INSTRUMENT_LABELS.get(score.instrument, score.instrument)
-    scale = WITHDRAWAL_INSTRUMENTS[score.instrument]
-    note = (
-        f"{label} {score.score}/{scale.max_score} ({score.band.replace('_', ' ')}) observed "
-        f"{score.observed_at.isoformat()} on case {case_id}."
-    )
-    if approved_plan is not None:
-        note += (
-            f" Taper plan {approved_plan} is in force: consider pausing it "
-            "(pause or slow the taper when withdrawal is significant)."
-        )
-    elif paused_plan is not None:
-        note += f" Taper plan {paused_plan} is paused."
-    return note
-
-
-def list_withdrawal_scores(
-    case_id: int, *, actor: User, instrument: str | None, page: int, per_page: int
-) -> dict[str, Any]:
-    """A case's series in the order observed (oldest first), optionally of one instrument."""
-    case = get_case(case_id, actor=actor, action="case.read_for_withdrawal_scores")
-    stmt = sa.select(WithdrawalScore).where(WithdrawalScore.case_id == case.id)
-    if instrument is not None:
-        stmt = stmt.where(WithdrawalScore.instrument == instrument)
-    stmt = stmt.order_by(WithdrawalScore.observed_at, WithdrawalScore.id)
-    result = paginate(stmt, page, per_page)
-    audit.record_many(
-        "withdrawal_score.list",
-        actor=actor,
-        record_type="withdrawal_score",
-        rows=[(score.id, case.client_id) for score in result["items"]],
-    )
-    return result
