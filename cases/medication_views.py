@@ -21,6 +21,8 @@ from cases.medication_schemas import (
     TaperPlanCreateSchema,
     TaperPlanQuerySchema,
     TaperPlanSchema,
+)
+from cases.withdrawal_schemas import (
     WithdrawalScoreCreateSchema,
     WithdrawalScoreQuerySchema,
     WithdrawalScoreRecordedSchema,
