@@ -1,8 +1,10 @@
 """Marshmallow schemas for intake assessments (API.md "Intake assessments").
 
-Shapes and ranges are checked on every write (422 naming the field and the allowed values);
-completeness and the cross-section rules (a dose for every current benzodiazepine, the
-supervision rule) are checked on submit by `intake.rules`."""
+Shapes and ranges are checked on every write (422 naming the field and the allowed values),
+and so are sedative names and the dose plausibility bound (CLINICAL.md §2); a brand name is
+stored as its generic with `entered_name`. Completeness (the C-SSRS skip logic included) and
+the cross-section rules (a dose for every current sedative, the supervision rule) are checked
+on submit by `intake.rules`."""
 
 from __future__ import annotations
 
@@ -13,13 +15,15 @@ from marshmallow import fields, validate
 
 from core.http import PageArgsSchema, StrictSchema
 from intake.instruments import InstrumentInputError, screen
+from intake.instruments.cssrs import missing_answers
+from intake.instruments.substances import MAX_DOSE_MG, normalise_substance, same_drug
 from intake.models import AssessmentStatus
 from intake.rules import (
     DIMENSIONS,
     DSM5_CRITERIA,
     PSYCHIATRIC_DIAGNOSES,
     SUBSTANCE_CATEGORIES,
-    substance_errors,
+    write_errors,
 )
 
 _text = validate.Length(max=4000)
@@ -34,9 +38,19 @@ class SubstanceSchema(StrictSchema):
     category = fields.String(required=True, validate=_one_of(SUBSTANCE_CATEGORIES))
     daily_dose_mg = fields.Float(
         allow_none=True,
-        validate=validate.Range(min=0, max=100000, min_inclusive=False),
+        validate=validate.Range(
+            min=0,
+            max=MAX_DOSE_MG,
+            min_inclusive=False,
+            max_inclusive=False,
+            error="Must be greater than 0 and less than 10000 (mg per day).",
+        ),
         allow_nan=False,
     )
+    #: the clinician confirms a sedative dose above the plausibility bound (CLINICAL.md §2).
+    dose_confirmed = fields.Boolean()
+    #: set from a brand name (Xanax) when the entry is stored as its generic.
+    entered_name = fields.String(allow_none=True, validate=validate.Length(min=1, max=100))
     route = fields.String(allow_none=True, validate=validate.Length(max=50))
     frequency = fields.String(allow_none=True, validate=validate.Length(max=100))
     duration_months = fields.Integer(allow_none=True, validate=validate.Range(min=0, max=1200))
@@ -48,6 +62,17 @@ class SubstanceSchema(StrictSchema):
     def _taken_needs_prescribed(self, data: dict[str, Any], **_: Any) -> None:
         if data.get("taken_as_prescribed") and not data.get("prescribed"):
             raise ma.ValidationError("Only true for a prescribed substance.", "taken_as_prescribed")
+
+    @ma.validates_schema
+    def _entered_name_is_the_drug(self, data: dict[str, Any], **_: Any) -> None:
+        entered = data.get("entered_name")
+        if entered and not same_drug(entered, data.get("substance")):
+            raise ma.ValidationError("Must name the same drug as substance.", "entered_name")
+
+    @ma.post_load
+    def _generic(self, data: dict[str, Any], **_: Any) -> dict[str, Any]:
+        """A known sedative is stored as its generic; a brand keeps the name entered."""
+        return normalise_substance(data)
 
 
 CriteriaSchema = StrictSchema.from_dict(
@@ -75,13 +100,26 @@ class MdqSchema(StrictSchema):
 
 
 class CssrsSchema(StrictSchema):
-    q1 = fields.Boolean(required=True)
-    q2 = fields.Boolean(required=True)
-    q3 = fields.Boolean(load_default=False)
-    q4 = fields.Boolean(load_default=False)
-    q5 = fields.Boolean(load_default=False)
-    q6 = fields.Boolean(required=True)
-    q6_recent = fields.Boolean(load_default=False)
+    """The C-SSRS screen follows its skip logic: q1, q2 and q6 always; q3-q5 when q2 is yes;
+    q6_recent when q6 is yes. A draft may hold a partial screen; submit names what is missing
+    (never a silent "no")."""
+
+    q1 = fields.Boolean(allow_none=True)
+    q2 = fields.Boolean(allow_none=True)
+    q3 = fields.Boolean(allow_none=True)
+    q4 = fields.Boolean(allow_none=True)
+    q5 = fields.Boolean(allow_none=True)
+    q6 = fields.Boolean(allow_none=True)
+    q6_recent = fields.Boolean(allow_none=True)
+
+    @ma.validates_schema
+    def _consistent(self, data: dict[str, Any], **_: Any) -> None:
+        if data.get("q6_recent") is True and data.get("q6") is False:
+            raise ma.ValidationError("Can only be true when q6 is true.", "q6_recent")
+
+    @ma.post_load
+    def _drop_unanswered(self, data: dict[str, Any], **_: Any) -> dict[str, Any]:
+        return {key: value for key, value in data.items() if value is not None}
 
 
 _ints = fields.List(fields.Integer(strict=True))
@@ -105,6 +143,8 @@ class ScreeningsSchema(StrictSchema):
         """Each instrument's item count and ranges, with its allowed values in the message."""
         errors: dict[str, list[str]] = {}
         for name, value in data.items():
+            if name == "cssrs_screen" and missing_answers(value):
+                continue  # a partial screen in a draft; submit names what is missing
             try:
                 screen(name, value, sex=None)
             except InstrumentInputError as exc:
@@ -117,6 +157,18 @@ class WithdrawalHistorySchema(StrictSchema):
     seizures = fields.Boolean(required=True)
     delirium = fields.Boolean(required=True)
     previous_detox_count = fields.Integer(allow_none=True, validate=validate.Range(min=0, max=1000))
+
+
+class PregnancySchema(StrictSchema):
+    status = fields.String(required=True, validate=_one_of(("pregnant", "not_pregnant", "unknown")))
+    gestation_weeks = fields.Integer(
+        allow_none=True, strict=True, validate=validate.Range(min=0, max=45)
+    )
+
+    @ma.validates_schema
+    def _weeks_only_when_pregnant(self, data: dict[str, Any], **_: Any) -> None:
+        if data.get("gestation_weeks") is not None and data.get("status") != "pregnant":
+            raise ma.ValidationError("Only for status pregnant.", "gestation_weeks")
 
 
 class RiskFactorsSchema(StrictSchema):
@@ -159,16 +211,13 @@ class AssessmentSectionsSchema(StrictSchema):
     risk_factors = fields.Nested(RiskFactorsSchema)
     dimensions = fields.Nested(DimensionsSchema)
     goals = fields.Nested(GoalsSchema)
+    pregnancy = fields.Nested(PregnancySchema, allow_none=True)
 
     @ma.validates_schema
     def _known_drugs(self, data: dict[str, Any], **_: Any) -> None:
-        """A benzodiazepine or z-drug must be named in the equivalence table (CLINICAL §2)."""
-        substances = data.get("substances") or []
-        errors = {
-            path: messages
-            for path, messages in substance_errors(substances).items()
-            if path.endswith(".substance")
-        }
+        """A benzodiazepine or z-drug must be a known sedative, and a sedative dose above the
+        plausibility bound needs `dose_confirmed` (CLINICAL.md §2)."""
+        errors = write_errors(data.get("substances") or [])
         if errors:
             raise ma.ValidationError(errors)
 
@@ -190,6 +239,7 @@ class AssessmentSchema(ma.Schema):
     risk_factors = fields.Dict(allow_none=True)
     dimensions = fields.Dict(allow_none=True)
     goals = fields.Dict(allow_none=True)
+    pregnancy = fields.Dict(allow_none=True)
     results = fields.Dict(allow_none=True)
     submitted_at = fields.DateTime(allow_none=True)
     submitted_by = fields.Integer(attribute="submitted_by_id", allow_none=True)

@@ -129,7 +129,10 @@ def submit_assessment(assessment: Assessment, *, actor: User) -> Assessment:
     _check_submittable(sections, assessment.assessed_on)
     client = db.session.get(Client, assessment.client_id)
     results = rules.evaluate_assessment(
-        sections, sex=client.sex.value, assessed_on=assessment.assessed_on
+        sections,
+        sex=client.sex.value,
+        assessed_on=assessment.assessed_on,
+        date_of_birth=client.date_of_birth,
     )
     flags = [_raise(spec, assessment, actor) for spec in results.pop("flag_specs")]
     results["flags"] = FlagSchema(many=True).dump(flags)

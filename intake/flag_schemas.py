@@ -17,6 +17,15 @@ class FlagSourceSchema(ma.Schema):
     assessment_id = fields.Integer(attribute="source_assessment_id", allow_none=True)
 
 
+class FlagFindingSchema(ma.Schema):
+    """One finding in a flag's history (rule version 2)."""
+
+    at = fields.String(metadata={"format": "date-time"})
+    source = fields.String()
+    severity = fields.String()
+    note = fields.String(allow_none=True)
+
+
 class FlagSchema(ma.Schema):
     id = fields.Integer()
     client_id = fields.Integer()
@@ -26,6 +35,8 @@ class FlagSchema(ma.Schema):
     status = fields.Enum(FlagStatus, by_value=True)
     source = fields.Function(lambda flag: FlagSourceSchema().dump(flag))
     note = fields.String(allow_none=True)
+    #: every finding, oldest first; each urgent one cleared the acknowledgement (re-alert).
+    history = fields.List(fields.Nested(FlagFindingSchema))
     raised_at = fields.DateTime()
     raised_by = fields.Integer(attribute="raised_by_id", allow_none=True)
     acknowledged_at = fields.DateTime(allow_none=True)

@@ -2,11 +2,16 @@
 discharges) or by staff, tracked until a clinician resolves them.
 
 `raise_flag` is the one door for every domain: it never duplicates an active flag of the
-same type for a client; it raises that flag's severity instead (CLINICAL.md §3)."""
+same type for a client; it raises that flag's severity instead and appends the finding to the
+flag's history (CLINICAL.md §3, rule version 2). Every urgent finding re-alerts: it clears the
+acknowledgement, even at the same severity, so a worsening score or a new high-risk screen is
+never swallowed by an earlier "seen"."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -70,26 +75,38 @@ def raise_flag(client_id: int, request: FlagRequest, *, actor: User | None) -> F
         raised_at=utcnow(),
         raised_by_id=getattr(actor, "id", None),
     )
+    flag.history = [_finding(request, flag.raised_at)]
     db.session.add(flag)
     db.session.flush()
     _audit("flag.raise", flag, actor)
     return flag
 
 
+def _finding(request: FlagRequest, at: datetime) -> dict[str, Any]:
+    """One history entry: when, from what kind of source, how severe, and its note."""
+    return {
+        "at": at.isoformat(),
+        "source": request.source_kind,
+        "severity": request.severity,
+        "note": request.note,
+    }
+
+
 def _escalate(flag: Flag, request: FlagRequest, actor: User | None) -> Flag:
-    """A repeat finding never duplicates the flag: a higher severity raises it (and it must
-    be acknowledged again); a new note is appended either way, so the flag tells the story."""
+    """A repeat finding never duplicates the flag: it is appended to the history (and a new
+    note to the note); a higher severity raises the flag; an urgent finding re-alerts."""
     raised = severity_rank(request.severity) > severity_rank(flag.severity.value)
-    new_note = bool(request.note) and request.note not in (flag.note or "")
+    realert = raised or request.severity == FlagSeverity.URGENT.value
     if raised:
         flag.severity = FlagSeverity(request.severity)
+    if realert:
         flag.acknowledged_at = None
         flag.acknowledged_by_id = None
-    if new_note:
+    if request.note and request.note not in (flag.note or ""):
         flag.note = f"{flag.note}\n{request.note}" if flag.note else request.note
-    if raised or new_note:
-        db.session.flush()
-        _audit("flag.escalate" if raised else "flag.note", flag, actor)
+    flag.history = [*(flag.history or []), _finding(request, utcnow())]
+    db.session.flush()
+    _audit("flag.escalate" if realert else "flag.finding", flag, actor)
     return flag
 
 

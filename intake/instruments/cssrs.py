@@ -8,6 +8,10 @@ Risk: **high** when q4 or q5 is yes, or q6 is yes with behaviour in the past 3 m
 **moderate** when q3 is yes or q6 is yes but older; **low** when only q1 or q2 is yes;
 otherwise **none**. Flag ``suicide_risk``: high urgent, moderate warning, low info; high also
 sets a level-of-care floor and urgent review.
+
+Skip logic (rule version 2): q1, q2 and q6 are always asked; q3-q5 only when q2 is yes (and
+ignored when it is no); q6_recent only when q6 is yes. A missing answer is never a silent
+"no": :func:`missing_answers` names it and :func:`score_cssrs` refuses to score without it.
 """
 
 from __future__ import annotations
@@ -29,15 +33,37 @@ class CssrsResult(ScreeningResult):
     risk: str = "none"
 
 
-def score_cssrs(value: Any) -> CssrsResult:
-    """Classify ``{q1..q6: bool, q6_recent: bool}``; ``q6_recent`` may be left out when q6 is no.
+ALWAYS_ASKED = ("q1", "q2", "q6")
+#: Asked only when q2 (suicidal thoughts) is yes.
+ASKED_AFTER_Q2 = ("q3", "q4", "q5")
 
-    ``q6_recent`` true with q6 no is contradictory and rejected rather than guessed.
-    """
-    fields = answer_fields(NAME, value, required=QUESTIONS, optional=("q6_recent",))
-    answers = {key: yes_no(NAME, key, fields[key]) for key in QUESTIONS}
-    if answers["q6"] and "q6_recent" not in fields:
-        raise InstrumentInputError(f"{NAME}.q6_recent must be true or false when q6 is true")
+
+def missing_answers(value: Any) -> list[str]:
+    """The answers the skip logic requires that ``value`` lacks (None counts as missing)."""
+    if not isinstance(value, dict):
+        return list(ALWAYS_ASKED)
+    missing = [key for key in ALWAYS_ASKED if value.get(key) is None]
+    if value.get("q2") is True:
+        missing += [key for key in ASKED_AFTER_Q2 if value.get(key) is None]
+    if value.get("q6") is True and value.get("q6_recent") is None:
+        missing.append("q6_recent")
+    return sorted(missing, key=lambda key: (key[:2], key))
+
+
+def score_cssrs(value: Any) -> CssrsResult:
+    """Classify ``{q1..q6: bool, q6_recent: bool}`` following the skip logic. A required
+    answer left out, or ``q6_recent`` true with q6 no (contradictory), is rejected rather than
+    guessed; q3-q5 given when q2 is no are ignored."""
+    fields = answer_fields(NAME, value, required=(), optional=(*QUESTIONS, "q6_recent"))
+    missing = missing_answers(dict(fields))
+    if missing:
+        raise InstrumentInputError(
+            f"{NAME} is missing {', '.join(missing)} (q1, q2 and q6 are always required; "
+            "q3-q5 when q2 is true; q6_recent when q6 is true)"
+        )
+    answers = {key: yes_no(NAME, key, fields[key]) for key in ALWAYS_ASKED}
+    for key in ASKED_AFTER_Q2:
+        answers[key] = answers["q2"] and yes_no(NAME, key, fields[key])
     recent = yes_no(NAME, "q6_recent", fields.get("q6_recent", False))
     if recent and not answers["q6"]:
         raise InstrumentInputError(f"{NAME}.q6_recent can only be true when q6 is true")

@@ -5,11 +5,15 @@ that turn screenings, history and the substance table into flag specs.
 - PHQ-9 item 9 above 0 raises ``suicide_risk`` (urgent) whatever the total; the C-SSRS screen
   raises ``suicide_risk`` at high (urgent), moderate (warning) or low (info) risk.
 - Each psychiatric history entry raises a flag of the same type (warning).
-- Two or more substance classes in current use raise ``polysubstance``; benzodiazepines and
-  z-drugs are one class (sedative-hypnotics).
-- A current benzodiazepine or z-drug with a current opioid or alcohol raises
-  ``respiratory_depression_risk`` (urgent): combined depressants are the main overdose risk.
+- Two or more substance classes in current use raise ``polysubstance``; every sedative
+  (benzodiazepines, z-drugs, and known sedatives entered as "other") is one class.
+- Combined CNS depressants raise ``respiratory_depression_risk`` (urgent; CDC 2022, rec. 11):
+  a current opioid with a sedative, alcohol or an ``other`` substance in the depressant list
+  (gabapentin, pregabalin, ...), and a current sedative with alcohol. The note names the pairs.
 - Withdrawal seizures or delirium raise ``complicated_withdrawal_risk`` (urgent).
+- Age 65 or more with a current sedative raises ``falls_risk`` (warning).
+- A pregnancy raises ``pregnancy``: urgent with a current sedative, opioid or alcohol,
+  warning otherwise.
 - One spec per type: the highest severity wins.
 """
 
@@ -21,7 +25,8 @@ from types import MappingProxyType
 from typing import Any
 
 from intake.instruments.scoring import ScreeningResult
-from intake.instruments.substances import SEDATIVE_CATEGORIES, SUBSTANCE_CATEGORIES, drug_key
+from intake.instruments.sedatives import name_key
+from intake.instruments.substances import SEDATIVE_CLASS, is_sedative, substance_class
 
 PSYCHIATRIC_DIAGNOSES: tuple[str, ...] = (
     *("depression", "anxiety", "ptsd", "bipolar", "borderline_personality", "psychosis"),
@@ -36,7 +41,7 @@ _TYPES_BY_CATEGORY: dict[str, tuple[str, ...]] = {
     "safety": ("suicide_risk", "self_harm", "violence_risk"),
     "medical": (
         *("complicated_withdrawal_risk", "respiratory_depression_risk", "severe_withdrawal"),
-        *("pregnancy", "other_medical"),
+        *("pregnancy", "falls_risk", "other_medical"),
     ),
     "care": ("aftercare_missing", "other_care"),
 }
@@ -110,16 +115,18 @@ class FlagRules:
     polysubstance_severity: str = "warning"
     respiratory_depression_severity: str = "urgent"
     complicated_withdrawal_severity: str = "urgent"
-    #: Polysubstance counts classes, not categories.
-    substance_classes: Mapping[str, str] = field(
-        default_factory=lambda: _frozen(
-            {category: category for category in SUBSTANCE_CATEGORIES}
-            | dict.fromkeys(SEDATIVE_CATEGORIES, "sedative_hypnotic")
-        )
-    )
     polysubstance_min_classes: int = 2
-    #: Depressants that, with a current benzodiazepine or z-drug, risk respiratory depression.
-    respiratory_partner_categories: tuple[str, ...] = ("opioid", "alcohol")
+    #: ``other`` substances that are CNS depressants: with an opioid, respiratory depression.
+    depressant_others: tuple[str, ...] = (
+        *("gabapentin", "pregabalin", "phenobarbital", "butalbital", "carisoprodol", "ghb"),
+        *("gbl", "xylazine"),
+    )
+    falls_risk_min_age: int = 65
+    falls_risk_severity: str = "warning"
+    #: pregnancy with a current sedative, opioid or alcohol / otherwise.
+    pregnancy_with_substance_severity: str = "urgent"
+    pregnancy_severity: str = "warning"
+    pregnancy_urgent_classes: tuple[str, ...] = (SEDATIVE_CLASS, "opioid", "alcohol")
 
     def __post_init__(self) -> None:
         for flag_type, severity in self.screening_flags.values():
@@ -132,6 +139,9 @@ class FlagRules:
             self.polysubstance_severity,
             self.respiratory_depression_severity,
             self.complicated_withdrawal_severity,
+            self.falls_risk_severity,
+            self.pregnancy_with_substance_severity,
+            self.pregnancy_severity,
             *self.cssrs_severity.values(),
         ):
             severity_rank(severity)
@@ -203,37 +213,101 @@ def history_flags(psychiatric_history: Iterable[str], rules: FlagRules) -> list[
     return specs
 
 
-def substance_class(entry: Mapping[str, Any], rules: FlagRules) -> str:
-    """The class a substance counts as for polysubstance use. Each differently named ``other``
-    substance is a class of its own: an unknown class is not assumed to be another's."""
-    category = entry.get("category")
-    if category == "other":
-        return f"other ({drug_key(entry.get('substance'))})"
-    return rules.substance_classes.get(category, str(category))
-
-
 def substance_flags(current: Sequence[Mapping[str, Any]], rules: FlagRules) -> list[FlagSpec]:
     """``polysubstance`` and ``respiratory_depression_risk`` from the substances in current use
     (the caller decides which are current)."""
     specs = []
-    classes = sorted({substance_class(entry, rules) for entry in current})
+    classes = sorted({substance_class(entry) for entry in current})
     if len(classes) >= rules.polysubstance_min_classes:
         note = f"Current use of {len(classes)} substance classes: {', '.join(classes)}."
         specs.append(flag_spec("polysubstance", rules.polysubstance_severity, "history", note))
-    sedatives = _names(current, SEDATIVE_CATEGORIES)
-    partners = _names(current, rules.respiratory_partner_categories)
-    if sedatives and partners:
+    pairs = depressant_pairs(current, rules)
+    if pairs:
         note = (
-            f"Benzodiazepine or z-drug ({', '.join(sedatives)}) with an opioid or alcohol "
-            f"({', '.join(partners)}): combined depressants are the main overdose risk."
+            f"Combined CNS depressants: {'; '.join(pairs)}. Combined depressants are the main "
+            "overdose risk (respiratory depression)."
         )
         severity = rules.respiratory_depression_severity
         specs.append(flag_spec("respiratory_depression_risk", severity, "history", note))
     return specs
 
 
-def _names(entries: Iterable[Mapping[str, Any]], categories: Sequence[str]) -> list[str]:
-    return sorted({str(e.get("substance")) for e in entries if e.get("category") in categories})
+def _depressant_kind(entry: Mapping[str, Any], rules: FlagRules) -> str | None:
+    """opioid, sedative, alcohol, depressant (an ``other`` in the list), or None."""
+    if is_sedative(entry):
+        return SEDATIVE_CLASS
+    category = entry.get("category")
+    if category in ("opioid", "alcohol"):
+        return str(category)
+    names = {name_key(name) for name in rules.depressant_others}
+    if category == "other" and name_key(entry.get("substance")) in names:
+        return "depressant"
+    return None
+
+
+def depressant_pairs(current: Sequence[Mapping[str, Any]], rules: FlagRules) -> list[str]:
+    """Each combination that risks respiratory depression, e.g. "fentanyl (opioid) with
+    etizolam (sedative)": an opioid with any other depressant, a sedative with alcohol."""
+    kinds: dict[str, list[str]] = {}
+    for entry in current:
+        kind = _depressant_kind(entry, rules)
+        if kind is not None:
+            kinds.setdefault(kind, []).append(str(entry.get("substance")))
+
+    def named(kind: str) -> str:
+        return ", ".join(f"{name} ({kind})" for name in sorted(set(kinds.get(kind, []))))
+
+    pairs = []
+    for partner in (SEDATIVE_CLASS, "alcohol", "depressant"):
+        if "opioid" in kinds and partner in kinds:
+            pairs.append(f"{named('opioid')} with {named(partner)}")
+    if SEDATIVE_CLASS in kinds and "alcohol" in kinds:
+        pairs.append(f"{named(SEDATIVE_CLASS)} with {named('alcohol')}")
+    return pairs
+
+
+def falls_flags(
+    current: Sequence[Mapping[str, Any]], age: int | None, rules: FlagRules
+) -> list[FlagSpec]:
+    """``falls_risk`` for an older adult (65+ on the assessment date) with a current sedative:
+    falls, fractures and cognitive effects; tapers go slower (CLINICAL.md §6.1)."""
+    if age is None or age < rules.falls_risk_min_age:
+        return []
+    sedatives = sorted({str(e.get("substance")) for e in current if is_sedative(e)})
+    if not sedatives:
+        return []
+    note = (
+        f"Aged {age} with a current sedative ({', '.join(sedatives)}): risk of falls, "
+        "fractures and cognitive effects; taper more slowly."
+    )
+    return [flag_spec("falls_risk", rules.falls_risk_severity, "history", note)]
+
+
+def pregnancy_flags(
+    pregnancy: Mapping[str, Any] | None, current: Sequence[Mapping[str, Any]], rules: FlagRules
+) -> list[FlagSpec]:
+    """``pregnancy`` for a pregnant client: urgent with a current sedative, opioid or alcohol
+    (withdrawal in pregnancy needs specialist care; for opioids medication treatment, not
+    withdrawal, is the standard), warning otherwise."""
+    if not pregnancy or pregnancy.get("status") != "pregnant":
+        return []
+    weeks = pregnancy.get("gestation_weeks")
+    when = f" ({weeks} weeks)" if weeks is not None else ""
+    risky = sorted(
+        {
+            str(e.get("substance"))
+            for e in current
+            if substance_class(e) in rules.pregnancy_urgent_classes
+        }
+    )
+    if not risky:
+        note = f"Pregnant{when}."
+        return [flag_spec("pregnancy", rules.pregnancy_severity, "history", note)]
+    note = (
+        f"Pregnant{when} with current {', '.join(risky)}: withdrawal in pregnancy needs "
+        "specialist care (for opioids, medication treatment rather than withdrawal)."
+    )
+    return [flag_spec("pregnancy", rules.pregnancy_with_substance_severity, "history", note)]
 
 
 def withdrawal_flags(history: Mapping[str, Any] | None, rules: FlagRules) -> list[FlagSpec]:

@@ -113,7 +113,9 @@ def entry_equivalent(
     has no equivalent or the entry no dose."""
     generic = generic_name(entry.get("substance"), table, tables=tables)
     dose = entry.get("daily_dose_mg")
-    if generic is None or table_mg(generic, table, tables=tables) is None or not is_dose(dose):
+    if generic is None or table_mg(generic, table, tables=tables) is None:
+        return None
+    if not is_dose(dose) or dose < 0:
         return None
     return diazepam_equivalent_mg(generic, dose, table, tables=tables)
 

@@ -115,6 +115,7 @@ FLAG_TABLE = {
         "respiratory_depression_risk",
         "severe_withdrawal",
         "pregnancy",
+        "falls_risk",
         "other_medical",
     ],
     "care": ["aftercare_missing", "other_care"],
@@ -658,9 +659,9 @@ def test_phq9_item9_raises_urgent_suicide_risk_whatever_the_total():
     ("answers", "severity"),
     [
         ({**NO_CSSRS, "q1": True}, "info"),
-        ({**NO_CSSRS, "q3": True}, "warning"),
+        ({**NO_CSSRS, "q2": True, "q3": True}, "warning"),
         ({**NO_CSSRS, "q6": True, "q6_recent": False}, "warning"),
-        ({**NO_CSSRS, "q4": True}, "urgent"),
+        ({**NO_CSSRS, "q2": True, "q4": True}, "urgent"),
         ({**NO_CSSRS, "q6": True, "q6_recent": True}, "urgent"),
     ],
 )
@@ -675,7 +676,7 @@ def test_suicide_risk_from_two_sources_is_one_flag_with_highest_severity():
 
 
 def test_suicide_risk_highest_wins_whatever_the_order():
-    specs = flags_for({"cssrs_screen": {**NO_CSSRS, "q5": True}, "phq9": [0] * 9})
+    specs = flags_for({"cssrs_screen": {**NO_CSSRS, "q2": True, "q5": True}, "phq9": [0] * 9})
     assert flag_types(specs) == {"suicide_risk": "urgent"}
     assert specs[0].instrument == "cssrs_screen"
 
@@ -712,7 +713,10 @@ def test_unknown_psychiatric_history_raises():
             [("zopiclone", "z_drug"), ("heroin", "opioid")],
             {"polysubstance": "warning", "respiratory_depression_risk": "urgent"},
         ),
-        ([("heroin", "opioid"), ("wine", "alcohol")], {"polysubstance": "warning"}),
+        (
+            [("heroin", "opioid"), ("wine", "alcohol")],
+            {"polysubstance": "warning", "respiratory_depression_risk": "urgent"},
+        ),
         ([("cocaine", "stimulant"), ("ketamine", "other")], {"polysubstance": "warning"}),
         ([("ketamine", "other"), ("lsd", "other")], {"polysubstance": "warning"}),
         ([("ketamine", "other"), ("Ketamine ", "other")], {}),
@@ -878,7 +882,7 @@ def test_past_benzodiazepine_needs_no_dose():
 def test_without_assessment_date_every_benzodiazepine_counts_as_current():
     entries = [
         substance("lorazepam", "benzodiazepine", 1, None, True, True),
-        substance("alprazolam", "benzodiazepine", None, date(2024, 1, 1)),
+        substance("alprazolam", "benzodiazepine", None, date(2024, 1, 1), True, True),
     ]
     assert list(validate_sections(sections(substances=entries))) == ["substances.1.daily_dose_mg"]
 
@@ -895,7 +899,7 @@ def test_other_categories_need_no_dose_and_take_free_text_names():
 def test_unknown_benzodiazepine_name_is_a_field_error():
     entries = [
         substance("lorazepam", "benzodiazepine", 1, None, True, True),
-        substance("fakeazepam", "benzodiazepine", 1),
+        substance("fakeazepam", "benzodiazepine", 1, None, True, True),
     ]
     errors = validate_sections(sections(substances=entries), assessed_on=ASSESSED_ON)
     assert list(errors) == ["substances.1.substance"]
@@ -957,6 +961,7 @@ RESULT_KEYS = {
     "screenings",
     "diazepam_equivalent_mg_per_day",
     "equivalence_table",
+    "equivalence_missing",
     "recommendation",
     "flag_specs",
 }
@@ -1025,7 +1030,7 @@ def test_results_are_json_like():
 
 
 def test_high_suicide_risk_in_whole_assessment():
-    given = sections(screenings={"cssrs_screen": {**NO_CSSRS, "q5": True}})
+    given = sections(screenings={"cssrs_screen": {**NO_CSSRS, "q2": True, "q5": True}})
     results = evaluate_assessment(given, sex=None, assessed_on=ASSESSED_ON)
     assert results["screenings"]["cssrs_screen"]["risk"] == "high"
     recommendation = results["recommendation"]
