@@ -1,6 +1,6 @@
 """Marshmallow schemas for withdrawal scores (API.md "Placement and cases"). Item counts and
-ranges per scale are checked by the pure rules in `cases.withdrawal`, whose messages name the
-bound; the schemas check shapes and types."""
+allowed values per scale are checked by the pure rules in `cases.withdrawal`, whose messages
+name the item and its values; the schemas check shapes and types."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ _instrument = validate.OneOf(list(WITHDRAWAL_INSTRUMENTS), error="Must be one of
 
 class WithdrawalScoreCreateSchema(StrictSchema):
     instrument = fields.String(required=True, validate=_instrument)
-    #: item scores in the scale's order; counts and ranges per CLINICAL.md §4.
+    #: item scores in the scale's order; counts and allowed values per CLINICAL.md §4.
     items = fields.List(
         fields.Integer(strict=True), required=True, validate=validate.Length(max=50)
     )
@@ -38,8 +38,17 @@ class WithdrawalScoreSchema(ma.Schema):
     score = fields.Integer()
     max_score = fields.Function(lambda s: WITHDRAWAL_INSTRUMENTS[s.instrument].max_score)
     band = fields.String()
-    #: a band that raises the urgent `severe_withdrawal` flag.
+    #: raises the urgent `severe_withdrawal` flag: an urgent band, or (rule version 2) any
+    #: warning sign whatever the total.
     severe = fields.Boolean()
+    #: rule version 2: the items that are signs of complicated withdrawal (CIWA-Ar tactile,
+    #: auditory or visual disturbances ≥ 4, orientation ≥ 3), in the scale's order; null on
+    #: version-1 scores, which did not look for them.
+    warning_signs = fields.List(fields.String(), allow_none=True)
+    #: rule version 2: the total rose by 10 or more (CIWA-B, COWS) or 8 or more (CIWA-Ar)
+    #: since the case's previous score on the scale, observed at most 24 h before; null on
+    #: version-1 scores.
+    rising_fast = fields.Boolean(allow_none=True)
     observed_at = fields.DateTime()
     recorded_at = fields.DateTime()
     recorded_by = fields.Integer(attribute="recorded_by_id", allow_none=True)

@@ -1,9 +1,11 @@
-"""Withdrawal monitoring on a case (CLINICAL.md §4).
+"""Withdrawal monitoring on a case (CLINICAL.md §4, rule version 2).
 
-Scores are computed by `cases.withdrawal.score_withdrawal`; a severe band raises the urgent
-`severe_withdrawal` flag through `intake.flag_service.raise_flag` (which keeps one active flag
-per type), and when the case has an approved taper plan the flag's note suggests pausing it.
-Every read and write is audited with the client's id."""
+Scores are computed by `cases.withdrawal`; a severe score (an urgent band, or a CIWA-Ar warning
+sign whatever the total) raises the urgent `severe_withdrawal` flag through
+`intake.flag_service.raise_flag`, which keeps one active flag per type and re-alerts on every
+urgent finding. The flag's note names the score, its warning signs, whether it is rising fast
+against the case's previous score on the same scale, and, when the case has an approved taper
+plan, suggests pausing it. Every read and write is audited with the client's id."""
 
 from __future__ import annotations
 
@@ -13,10 +15,19 @@ from typing import Any
 import sqlalchemy as sa
 
 from auth.models import User
-from cases.models import TaperPlan, TaperStatus, WithdrawalScore
+from cases.models import Case, TaperPlan, TaperStatus, WithdrawalScore
 from cases.service import get_case
 from cases.taper_service import ACTIVE_TAPER_STATUSES, audit_record, open_case_for
-from cases.withdrawal import WITHDRAWAL_INSTRUMENTS, WithdrawalInputError, score_withdrawal
+from cases.withdrawal import (
+    WITHDRAWAL_INSTRUMENTS,
+    Observation,
+    WithdrawalInputError,
+    WithdrawalResult,
+    rising_fast,
+    rising_fast_note,
+    score_withdrawal,
+    warning_signs_note,
+)
 from core import audit
 from core.db import utcnow
 from core.errors import ValidationFailed
@@ -27,34 +38,81 @@ from intake.flag_service import FlagRequest, raise_flag
 #: How far in the future an observation's timestamp may lie (clock skew between devices).
 OBSERVED_AT_LEEWAY = timedelta(minutes=5)
 
-_INSTRUMENT_LABELS = {"ciwa_b": "CIWA-B", "ciwa_ar": "CIWA-Ar", "cows": "COWS"}
-
 
 # --- withdrawal scores ------------------------------------------------------------------------
 
 
 def record_withdrawal_score(case_id: int, data: dict[str, Any], *, actor: User) -> WithdrawalScore:
-    """Score one observation on an open case (422 naming `items` with the allowed ranges).
-    A severe band raises or keeps the urgent `severe_withdrawal` flag; with an approved taper
-    plan on the case the flag note suggests pausing it.
+    """Score one observation on an open case (422 naming `items` with the allowed values) and
+    store it with its warning signs and whether it is rising fast. A severe score raises (or
+    re-alerts) the urgent `severe_withdrawal` flag; with an approved taper plan on the case
+    the flag note suggests pausing it.
 
     The returned score also carries, unstored, `flag_id` (the active flag a severe score
     raised or kept, else None) and `taper_pause_suggested`, for the response."""
     case = open_case_for(case_id, actor=actor, action="case.read_for_withdrawal_score")
-    observed_at: datetime = data["observed_at"].astimezone(UTC)  # stored and shown in UTC
+    observed_at = _observed_at(data["observed_at"])
+    result = _score(data["instrument"], data["items"])
+    previous = previous_observation(case.id, result.instrument, observed_at)
+    score = _store(case, result, list(data["items"]), observed_at, previous, actor)
+    score.flag_id = None
+    score.taper_pause_suggested = False
+    if result.severe:
+        _raise_severe_flag(case, score, previous, actor)
+    return score
+
+
+def _observed_at(value: datetime) -> datetime:
+    """Stored and shown in UTC; not more than `OBSERVED_AT_LEEWAY` in the future (422)."""
+    observed_at = value.astimezone(UTC)
     if observed_at > utcnow() + OBSERVED_AT_LEEWAY:
         raise ValidationFailed("The observation cannot lie in the future.", field="observed_at")
+    return observed_at
+
+
+def _score(instrument: str, items: list[int]) -> WithdrawalResult:
     try:
-        result = score_withdrawal(data["instrument"], data["items"])
+        return score_withdrawal(instrument, items)
     except WithdrawalInputError as exc:
         raise ValidationFailed(str(exc), field="items") from exc
+
+
+def previous_observation(case_id: int, instrument: str, before: datetime) -> Observation | None:
+    """The case's latest score on `instrument` observed before `before` (one query; on equal
+    times the later recorded wins), or None."""
+    row = db.session.execute(
+        sa.select(WithdrawalScore.score, WithdrawalScore.observed_at)
+        .where(
+            WithdrawalScore.case_id == case_id,
+            WithdrawalScore.instrument == instrument,
+            WithdrawalScore.observed_at < before,
+        )
+        .order_by(WithdrawalScore.observed_at.desc(), WithdrawalScore.id.desc())
+        .limit(1)
+    ).first()
+    return None if row is None else Observation(row.score, row.observed_at)
+
+
+def _store(
+    case: Case,
+    result: WithdrawalResult,
+    items: list[int],
+    observed_at: datetime,
+    previous: Observation | None,
+    actor: User,
+) -> WithdrawalScore:
+    """Add the score row (flushed) and its audit event."""
     score = WithdrawalScore(
         case_id=case.id,
         instrument=result.instrument,
-        items=list(data["items"]),
+        items=items,
         score=result.score,
         band=result.band,
         severe=result.severe,
+        warning_signs=list(result.warning_signs),
+        rising_fast=rising_fast(
+            result.instrument, previous, Observation(result.score, observed_at)
+        ),
         observed_at=observed_at,
         recorded_by_id=actor.id,
         recorded_at=utcnow(),
@@ -73,10 +131,13 @@ def record_withdrawal_score(case_id: int, data: dict[str, Any], *, actor: User) 
         score=result.score,
         band=result.band,
     )
-    score.flag_id = None
-    score.taper_pause_suggested = False
-    if not result.severe:
-        return score
+    return score
+
+
+def _raise_severe_flag(
+    case: Case, score: WithdrawalScore, previous: Observation | None, actor: User
+) -> None:
+    """Raise or re-alert the urgent flag; note whether an approved plan should be paused."""
     plans = dict(
         db.session.execute(
             sa.select(TaperPlan.status, TaperPlan.id).where(
@@ -85,40 +146,49 @@ def record_withdrawal_score(case_id: int, data: dict[str, Any], *, actor: User) 
         ).all()
     )
     approved = plans.get(TaperStatus.APPROVED)
+    note = _severe_note(score, case.id, previous)
     flag = raise_flag(
         case.client_id,
         FlagRequest(
             type="severe_withdrawal",
             severity="urgent",
             source_kind="withdrawal_score",
-            note=_severe_note(score, case.id, approved, plans.get(TaperStatus.PAUSED)),
-            instrument=result.instrument,
-            score=result.score,
+            note=note + _taper_note(approved, plans.get(TaperStatus.PAUSED)),
+            instrument=score.instrument,
+            score=score.score,
         ),
         actor=actor,
     )
     score.flag_id = flag.id
     score.taper_pause_suggested = approved is not None
-    return score
 
 
-def _severe_note(
-    score: WithdrawalScore, case_id: int, approved_plan: int | None, paused_plan: int | None
-) -> str:
-    label = _INSTRUMENT_LABELS.get(score.instrument, score.instrument)
+def _severe_note(score: WithdrawalScore, case_id: int, previous: Observation | None) -> str:
+    """E.g. "CIWA-B 72/80 (very severe) observed … on case 7. CIWA-B rising fast: 41 → 72
+    within 24 h." with the warning signs, if any, between the two sentences."""
     scale = WITHDRAWAL_INSTRUMENTS[score.instrument]
     note = (
-        f"{label} {score.score}/{scale.max_score} ({score.band.replace('_', ' ')}) observed "
-        f"{score.observed_at.isoformat()} on case {case_id}."
+        f"{scale.label} {score.score}/{scale.max_score} ({score.band.replace('_', ' ')}) "
+        f"observed {score.observed_at.isoformat()} on case {case_id}."
     )
+    signs = warning_signs_note(score.instrument, score.items)
+    if signs:
+        note += f" {signs}."
+    if score.rising_fast and previous is not None:
+        current = Observation(score.score, score.observed_at)
+        note += f" {rising_fast_note(score.instrument, previous, current)}."
+    return note
+
+
+def _taper_note(approved_plan: int | None, paused_plan: int | None) -> str:
     if approved_plan is not None:
-        note += (
+        return (
             f" Taper plan {approved_plan} is in force: consider pausing it "
             "(pause or slow the taper when withdrawal is significant)."
         )
-    elif paused_plan is not None:
-        note += f" Taper plan {paused_plan} is paused."
-    return note
+    if paused_plan is not None:
+        return f" Taper plan {paused_plan} is paused."
+    return ""
 
 
 def list_withdrawal_scores(

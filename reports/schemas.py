@@ -100,11 +100,19 @@ class OutcomesReportSchema(ma.Schema):
         allow_none=True,
         metadata={"description": "Mean days from admission (or opening) to discharge date."},
     )
+    high_intensity_discharges = _int(
+        "Discharges whose level at discharge was 3.1 or above (inpatient or residential): "
+        "the denominator of the follow-up rates (HEDIS FUI)."
+    )
+    outpatient_discharges = _int(
+        "Discharges from outpatient levels (0.5-2.5), left out of the follow-up rates."
+    )
     follow_up_7_day_rate = fields.Float(
         allow_none=True,
         metadata={
-            "description": "Discharges with a follow-up contact on a date after "
-            "discharge within 7 days (HEDIS FUI); unreachable does not count."
+            "description": "High-intensity discharges (level 3.1 and above at discharge) "
+            "with a follow-up contact on a date after discharge within 7 days (HEDIS FUI); "
+            "unreachable does not count; null when there is no such discharge."
         },
     )
     follow_up_30_day_rate = fields.Float(

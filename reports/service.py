@@ -10,7 +10,11 @@ Caseload definitions (documented in the OpenAPI description too):
   non-cancelled sessions the counsellor facilitated in the 30 days before as_of; null when
   there is nothing to count (excused and unrecorded attendance are not counted).
 - overdue follow-ups = not completed and due before as_of.
-Case and flag counts are the current state; as_of anchors the time windows."""
+Case and flag counts are the current state; as_of anchors the time windows.
+
+Outcomes: the 7- and 30-day follow-up rates are HEDIS FUI (CLINICAL.md §7): their
+denominator is the discharges from high-intensity care only, cases whose level at discharge
+was inpatient or residential (3.1 and above); outpatient discharges are counted apart."""
 
 from __future__ import annotations
 
@@ -26,7 +30,7 @@ from cases.rules import OPEN_STATUSES, CaseStatus
 from core.clock import start_of_centre_day
 from core.extensions import db
 from intake.models import Flag, FlagSeverity, FlagStatus, dual_diagnosis_clause
-from intake.rules import LEVELS
+from intake.rules import INPATIENT_LEVELS, LEVELS
 from reports.sql import as_date, days_between, plus_days
 from scheduling.models import (
     Attendance,
@@ -277,6 +281,18 @@ def _contacted_within(days: int) -> sa.Exists:
     )
 
 
+def _high_intensity() -> sa.ColumnElement[bool]:
+    """A discharge from high-intensity care (HEDIS FUI): the case's level when it was
+    discharged was inpatient or residential, 3.1 and above (CLINICAL.md §7)."""
+    return Case.level.in_(INPATIENT_LEVELS)
+
+
+def _fui_rate(days: int) -> sa.ColumnElement[Any]:
+    """Of the high-intensity discharges, those with a contact within `days` (null if none)."""
+    high = _high_intensity()
+    return _ratio(_count(sa.and_(high, _contacted_within(days))), _count(high))
+
+
 def _relapsed_within(days: int) -> sa.Exists:
     contact_day = as_date(FollowUp.contacted_at)
     return sa.exists().where(
@@ -286,13 +302,45 @@ def _relapsed_within(days: int) -> sa.Exists:
     )
 
 
+#: Rates in the outcomes report, rounded to 4 places (null when there is nothing to count).
+OUTCOME_RATES = (
+    "completion_rate",
+    "average_length_of_stay_days",
+    "follow_up_7_day_rate",
+    "follow_up_30_day_rate",
+    "relapse_within_90_days_rate",
+)
+
+
 def outcomes(start: date, end: date) -> dict[str, Any]:
-    """Admissions (cases opened) and discharges in [start, end], inclusive dates."""
+    """Admissions (cases opened) and discharges in [start, end], inclusive dates. The
+    follow-up rates count high-intensity discharges only (FUI, CLINICAL.md §7); their
+    denominator (`high_intensity_discharges`) and the `outpatient_discharges` they leave out
+    are returned beside them."""
     _no_jit()
     opened_on = as_date(Case.opened_at)
     admissions = db.session.execute(
         sa.select(sa.func.count()).where(opened_on >= start, opened_on <= end)
     ).scalar_one()
+    row = _discharge_stats(start, end)
+    rates = {
+        key: (round(float(row[key]), 4) if row[key] is not None else None) for key in OUTCOME_RATES
+    }
+    return {
+        "from": start,
+        "to": end,
+        "admissions": admissions,
+        "discharges": {"total": row["total"], **{r: row[r] for r in DISCHARGE_REASONS}},
+        #: the FUI denominator, and the outpatient discharges it leaves out.
+        "high_intensity_discharges": row["high_intensity"],
+        "outpatient_discharges": row["total"] - row["high_intensity"],
+        **rates,
+    }
+
+
+def _discharge_stats(start: date, end: date) -> dict[str, Any]:
+    """One query over the discharges in [start, end]: counts by reason, the high-intensity
+    count and every rate."""
     discharged = sa.and_(
         Case.status == CaseStatus.DISCHARGED,
         Case.discharge_date >= start,
@@ -300,39 +348,14 @@ def outcomes(start: date, end: date) -> dict[str, Any]:
     )
     began = as_date(sa.func.coalesce(Case.admitted_at, Case.opened_at))
     total = sa.func.count()
-    row = (
-        db.session.execute(
-            sa.select(
-                total.label("total"),
-                *[_count(Case.discharge_reason == r).label(r) for r in DISCHARGE_REASONS],
-                _ratio(_count(Case.discharge_reason == "completed"), total).label(
-                    "completion_rate"
-                ),
-                sa.func.avg(days_between(Case.discharge_date, began)).label(
-                    "average_length_of_stay_days"
-                ),
-                _ratio(_count(_contacted_within(7)), total).label("follow_up_7_day_rate"),
-                _ratio(_count(_contacted_within(30)), total).label("follow_up_30_day_rate"),
-                _ratio(_count(_relapsed_within(90)), total).label("relapse_within_90_days_rate"),
-            ).where(discharged)
-        )
-        .one()
-        ._asdict()
-    )
-    rates = {
-        key: (round(float(row[key]), 4) if row[key] is not None else None)
-        for key in (
-            "completion_rate",
-            "average_length_of_stay_days",
-            "follow_up_7_day_rate",
-            "follow_up_30_day_rate",
-            "relapse_within_90_days_rate",
-        )
-    }
-    return {
-        "from": start,
-        "to": end,
-        "admissions": admissions,
-        "discharges": {"total": row["total"], **{r: row[r] for r in DISCHARGE_REASONS}},
-        **rates,
-    }
+    stmt = sa.select(
+        total.label("total"),
+        *[_count(Case.discharge_reason == r).label(r) for r in DISCHARGE_REASONS],
+        _ratio(_count(Case.discharge_reason == "completed"), total).label("completion_rate"),
+        sa.func.avg(days_between(Case.discharge_date, began)).label("average_length_of_stay_days"),
+        _count(_high_intensity()).label("high_intensity"),
+        _fui_rate(7).label("follow_up_7_day_rate"),
+        _fui_rate(30).label("follow_up_30_day_rate"),
+        _ratio(_count(_relapsed_within(90)), total).label("relapse_within_90_days_rate"),
+    ).where(discharged)
+    return db.session.execute(stmt).one()._asdict()

@@ -1,30 +1,56 @@
-"""Withdrawal scales, CLINICAL.md §4: item counts and ranges, every band edge, the urgent flag."""
+"""Withdrawal scales, CLINICAL.md §4: item counts and values, every band edge, the urgent flag.
+Rule-version-2 additions (COWS item values, CIWA-Ar warning signs, rising fast) are tested in
+test_withdrawal_v2.py."""
+
+from functools import cache
 
 import pytest
 
 from cases.withdrawal import (
+    RULE_VERSION,
     WITHDRAWAL_INSTRUMENTS,
     WithdrawalInputError,
     score_withdrawal,
 )
 
-# Item maxima straight from CLINICAL.md §4.
-MAXIMA = {
-    "ciwa_b": [4] * 20,
-    "ciwa_ar": [7] * 9 + [4],
-    "cows": [4, 4, 5, 5, 4, 4, 5, 4, 4, 4, 5],
+# Allowed item values straight from CLINICAL.md §4 (COWS: Wesson & Ling 2003).
+ALLOWED = {
+    "ciwa_b": [tuple(range(5))] * 20,
+    "ciwa_ar": [tuple(range(8))] * 9 + [tuple(range(5))],
+    "cows": [
+        (0, 1, 2, 4),  # resting pulse
+        (0, 1, 2, 3, 4),  # sweating
+        (0, 1, 3, 5),  # restlessness
+        (0, 1, 2, 5),  # pupil size
+        (0, 1, 2, 4),  # bone or joint aches
+        (0, 1, 2, 4),  # runny nose or tearing
+        (0, 1, 2, 3, 5),  # GI upset
+        (0, 1, 2, 4),  # tremor
+        (0, 1, 2, 4),  # yawning
+        (0, 1, 2, 4),  # anxiety or irritability
+        (0, 3, 5),  # gooseflesh
+    ],
 }
+MAXIMA = {name: [values[-1] for values in allowed] for name, allowed in ALLOWED.items()}
 
 
 def items_totalling(instrument: str, total: int) -> list[int]:
-    """Fill items in order up to their maxima until they add up to ``total``."""
-    items = []
-    remaining = total
-    for maximum in MAXIMA[instrument]:
-        value = min(maximum, remaining)
+    """Items in order, each the largest allowed value that still lets the rest reach
+    ``total`` (so the first items fill up first)."""
+    allowed = ALLOWED[instrument]
+
+    @cache
+    def reachable(index: int, remaining: int) -> bool:
+        if index == len(allowed):
+            return remaining == 0
+        return any(reachable(index + 1, remaining - v) for v in allowed[index] if v <= remaining)
+
+    assert reachable(0, total), "total beyond the scale's range"
+    items, remaining = [], total
+    for index, values in enumerate(allowed):
+        value = max(v for v in values if v <= remaining and reachable(index + 1, remaining - v))
         items.append(value)
         remaining -= value
-    assert remaining == 0, "total beyond the scale's range"
     return items
 
 
@@ -37,6 +63,7 @@ def test_maximum_score_when_every_item_at_its_maximum(instrument, maximum):
     result = score_withdrawal(instrument, MAXIMA[instrument])
     assert result.score == maximum
     assert result.instrument == instrument
+    assert result.rule_version == RULE_VERSION == "2"
 
 
 # (instrument, score, band, severe) — both sides of every band edge.
@@ -130,14 +157,15 @@ def test_wrong_item_count_rejected_naming_the_count(instrument, count, phrase):
         ("ciwa_ar", 8, 8, "0-7"),
         ("ciwa_ar", 9, 5, "0-4"),  # orientation: 0-4, not 0-7
         ("ciwa_ar", 3, -1, "0-7"),
-        ("cows", 0, 5, "0-4"),
-        ("cows", 2, 6, "0-5"),
-        ("cows", 6, 6, "0-5"),
-        ("cows", 9, 5, "0-4"),
-        ("cows", 10, 6, "0-5"),
+        ("cows", 0, 5, "0, 1, 2 or 4"),
+        ("cows", 1, 5, "0-4"),  # sweating takes every value 0-4
+        ("cows", 2, 6, "0, 1, 3 or 5"),
+        ("cows", 6, 6, "0, 1, 2, 3 or 5"),
+        ("cows", 9, 5, "0, 1, 2 or 4"),
+        ("cows", 10, 6, "0, 3 or 5"),
     ],
 )
-def test_item_out_of_range_rejected_naming_index_and_range(instrument, index, value, allowed):
+def test_item_out_of_range_rejected_naming_index_and_values(instrument, index, value, allowed):
     items = [0] * len(MAXIMA[instrument])
     items[index] = value
     with pytest.raises(WithdrawalInputError) as excinfo:
@@ -149,7 +177,7 @@ def test_item_out_of_range_rejected_naming_index_and_range(instrument, index, va
 
 
 @pytest.mark.parametrize("instrument", ["ciwa_b", "ciwa_ar", "cows"])
-def test_each_item_accepts_exactly_zero_to_its_maximum(instrument):
+def test_each_item_accepts_its_maximum_and_nothing_above(instrument):
     maxima = MAXIMA[instrument]
     for index, maximum in enumerate(maxima):
         items = [0] * len(maxima)

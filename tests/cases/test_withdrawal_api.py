@@ -17,7 +17,8 @@ from tests.factories import make_client
 
 CIWA_B_MILD = [1] * 10 + [0] * 10  # 10: mild
 CIWA_B_SEVERE = [3] * 15 + [0] * 5  # 45: severe
-COWS_MODERATELY_SEVERE = [3] * 10 + [0]  # 30: moderately severe (urgent from 25)
+COWS_MODERATELY_SEVERE = [4, 3, 3, 2, 4, 2, 3, 2, 2, 2, 3]  # 30: moderately severe (urgent ≥25)
+COWS_MODERATE = [2, 2, 1, 2, 2, 2, 2, 2, 2, 2, 3]  # 22: each value one the item takes
 CIWA_AR_MINIMAL = [0] * 10
 
 
@@ -150,7 +151,8 @@ def test_mild_score_raises_no_flag(clinician, case):
     assert body["flag_id"] is None and body["taper_pause_suggested"] is False
     assert body["observed_at"] == "2026-03-02T13:00:00+00:00"  # stored in UTC
     assert body["case_id"] == case["id"] and body["recorded_by"] == clinician.user_id
-    assert body["id"] and body["recorded_at"] and body["rule_version"]
+    assert body["id"] and body["recorded_at"] and body["rule_version"] == "2"
+    assert body["warning_signs"] == [] and body["rising_fast"] is False
     assert active_flags(clinician, case["client_id"]) == []
 
 
@@ -163,7 +165,7 @@ def test_mild_score_raises_no_flag(clinician, case):
         ("ciwa_b", [4] * 20, 80, "very_severe", True),
         ("ciwa_ar", [1] * 8 + [0, 0], 8, "minimal", False),
         ("ciwa_ar", [2] * 8 + [0, 0], 16, "severe", True),
-        ("cows", [2] * 11, 22, "moderate", False),
+        ("cows", COWS_MODERATE, 22, "moderate", False),
         ("cows", COWS_MODERATELY_SEVERE, 30, "moderately_severe", True),
         ("cows", [4, 4, 5, 5, 4, 4, 5, 4, 4, 4, 5], 48, "severe", True),
     ],
@@ -237,7 +239,7 @@ def test_mild_score_with_approved_taper_suggests_nothing(clinician, case):
     [
         ({"items": [5] + [0] * 19}, "items", "0-4"),
         ({"items": [0] * 19}, "items", "20 items"),
-        ({"instrument": "cows", "items": [0, 0, 6] + [0] * 8}, "items", "0-5"),
+        ({"instrument": "cows", "items": [0, 0, 6] + [0] * 8}, "items", "0, 1, 3 or 5"),
         ({"instrument": "ciwa_ar", "items": [0] * 9 + [5]}, "items", "0-4"),
         ({"items": [-1] + [0] * 19}, "items", "0-4"),
         ({"items": [1.5] + [0] * 19}, "items", None),

@@ -225,6 +225,7 @@ def test_outcomes_report(manager, centre, app):
         case = db.session.get(Case, centre["cases"][3])
         case.opened_at = datetime(2030, 4, 1, tzinfo=UTC)
         case.admitted_at = None
+        case.level = "3.5"  # a residential stay: the follow-up rates (FUI) count it
         db.session.commit()
     response = manager.get(
         "/api/v1/reports/outcomes", query_string={"from": "2030-05-01", "to": AS_OF.isoformat()}
@@ -256,3 +257,14 @@ def test_outcomes_report(manager, centre, app):
         ).status_code
         == 422
     )
+
+
+def test_outpatient_discharge_has_no_follow_up_rate(manager, centre):
+    """The centre's one discharge left intensive outpatient care (2.1): FUI counts only
+    high-intensity discharges (CLINICAL.md §7), so there is nothing to count."""
+    report = manager.get(
+        "/api/v1/reports/outcomes", query_string={"from": "2030-05-01", "to": AS_OF.isoformat()}
+    ).get_json()
+    assert report["discharges"]["total"] == 1 and report["completion_rate"] == 1.0
+    assert report["follow_up_7_day_rate"] is None
+    assert report["follow_up_30_day_rate"] is None
