@@ -12,9 +12,10 @@ from typing import Any
 from flask_smorest import Blueprint
 
 from auth.permissions import Permission, current_actor, permission_required
+from cases import taper_drafting, withdrawal_service
 from cases import taper_service as service
-from cases import withdrawal_service
 from cases.medication_schemas import (
+    ApproveSchema,
     CancelSchema,
     CompleteSchema,
     PauseSchema,
@@ -48,10 +49,11 @@ def _page(args: dict[str, Any]) -> dict[str, int]:
 @bp.arguments(TaperPlanCreateSchema)
 @bp.response(201, TaperPlanSchema)
 def create_taper_plan(data: dict[str, Any], case_id: int) -> Any:
-    """A draft benzodiazepine taper with its computed `steps` (CLINICAL.md §6). A drug not in
-    the equivalence table, a rate over the bound, or a starting dose that is not a whole number
-    of increments is a 422 naming the field; a discharged case is a 409."""
-    plan = service.create_taper_plan(case_id, data, actor=current_actor())
+    """A draft benzodiazepine taper with its computed `steps`, staged `crossover` and
+    `cautions` (CLINICAL.md §6, §6.1). An input that breaks a rule is a 422 naming the field; a
+    discharged case, or a `from_assessment` plan without a submitted assessment listing a
+    current sedative, is a 409."""
+    plan = taper_drafting.create_taper_plan(case_id, data, actor=current_actor())
     db.session.commit()
     set_etag(plan)
     return plan
@@ -82,10 +84,14 @@ def get_taper_plan(plan_id: int) -> Any:
 
 @bp.post("/taper-plans/<int:plan_id>/approve")
 @permission_required(Permission.MEDICATION_WRITE)
+@bp.arguments(ApproveSchema)
 @bp.response(200, TaperPlanSchema)
-def approve_taper_plan(plan_id: int) -> Any:
-    """draft → approved. 409 when the case already has an approved or paused plan."""
-    plan = service.approve_taper_plan(plan_id, actor=current_actor())
+def approve_taper_plan(data: dict[str, Any], plan_id: int) -> Any:
+    """draft → approved. A plan with `cautions` needs an `approval_note` (422); 409 when the
+    case already has an approved or paused plan for one of the same drugs."""
+    plan = service.approve_taper_plan(
+        plan_id, approval_note=data["approval_note"], actor=current_actor()
+    )
     db.session.commit()
     set_etag(plan)
     return plan

@@ -1,104 +1,76 @@
-"""Benzodiazepine taper plans (CLINICAL.md §6).
+"""Benzodiazepine taper plans (CLINICAL.md §6 and §6.1, rule version 2).
 
 The rules, in the order they are applied:
 
-1. **Rate first.** ``reduction_percent`` must lie in 5-25 and ``interval_days`` in 7-56. At
-   intervals under 14 days two reductions fall inside 14 days, so
-   ``(1 - reduction_percent/100)² < 0.75`` (more than 25 % removed in 14 days, i.e. above about
-   13.4 % at weekly or 10-day intervals) is rejected before any step is computed.
-2. **Start.** With ``switch_to_diazepam`` the first step is the diazepam-equivalent dose
-   (``dose x 10 / table_mg``) rounded *up* to the diazepam increment, and the plan continues in
-   diazepam. Without a switch the starting dose must already be a whole number of increments.
-3. **Reductions.** ``steps[0]`` is the starting dose on ``start_date``. Each later step removes
-   ``reduction_percent`` of the *current* dose rounded *down* to whole increments (so no step
-   exceeds the percentage) and comes ``interval_days`` after the one before.
-4. **Tail.** Once that rounds to zero increments, each step removes one increment and comes
-   exactly ``2 x interval_days`` after the step before it (the first tail step included), down
-   to 0.
+1. **Rate first.** ``reduction_percent`` must lie in 5-25 and ``interval_days`` in 7-56
+   (defaults 10 % every 14 days; 5 % every 28 days for a client aged 65 or more on the start
+   date). At intervals under 14 days ``(1 - reduction_percent/100)² < 0.75`` (more than 25 %
+   removed in 14 days) is rejected before any step is computed.
+2. **What the client takes.** One named drug (generic or brand; a known sedative without an
+   equivalent only with a switch and ``start_dose_mg``), or with ``from_assessment`` every
+   current sedative of the latest submitted assessment (a switch is then implied). A dose is
+   > 0 and < 10,000 mg; above 150 mg/day diazepam-equivalent it needs ``dose_confirmed``.
+3. **Start.** Without a switch the plan starts at the current dose, a whole number of
+   increments. With ``switch_to_diazepam`` it starts at the diazepam equivalent rounded *up* to
+   the increment, capped at 40 mg/day unless the clinician gives ``start_dose_mg``
+   (``cases.crossover``), reached through a staged crossover; ``steps[0]`` is dated on the
+   crossover's last stage.
+4. **No abrupt stop.** The increment is at most 2.5 mg diazepam-equivalent and at most 25 % of
+   the starting dose.
+5. **Reductions.** Each later step removes ``reduction_percent`` of the *current* dose rounded
+   *down* to whole increments and comes ``interval_days`` after the one before; the first comes
+   ``interval_days`` after day ``crossover_days`` (day 0 without a switch).
+6. **Tail.** Once that rounds to zero increments, each step removes one increment and comes
+   exactly ``2 x interval_days`` after the step before it (the first tail step included).
 
-All arithmetic is on integer counts of increments (with exact fractions for percentages and
-equivalents), so the invariants — doses never rise, end at 0, every dose a whole number of
-increments, no non-tail step above the percentage, at most 25 % in any 14 days — hold exactly.
+All arithmetic is on integer counts of increments (exact fractions for percentages and
+equivalents), so the invariants (doses never rise, end at 0, whole increments, no non-tail step
+above the percentage, at most 25 % in any 14 days outside the last three increments) hold
+exactly. Cautions for the approver come from ``cases.taper_facts``.
 """
+
+from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
-from decimal import Decimal
 from fractions import Fraction
 
-from intake.rules import DEFAULT_EQUIVALENCE_TABLE, EQUIVALENCE_TABLES
-
-__all__ = [
-    "DEFAULT_TAPER_RULES",
-    "DOSE_INCREMENTS",
-    "TAPER_TARGET_DRUG",
-    "TaperInputError",
-    "TaperRules",
-    "TaperStep",
-    "compute_taper",
-    "shift_steps",
-]
-
-#: Smallest practical dose step (mg) by drug, CLINICAL.md §6 defaults.
-DOSE_INCREMENTS: dict[str, float] = {
-    "diazepam": 0.5,
-    "alprazolam": 0.125,
-    "clonazepam": 0.125,
-    "lorazepam": 0.25,
-    "triazolam": 0.125,
-    "oxazepam": 5,
-    "temazepam": 5,
-    "chlordiazepoxide": 5,
-    "clorazepate": 3.75,
-    "nitrazepam": 2.5,
-    "zolpidem": 2.5,
-    "zopiclone": 1.875,
-}
-
-#: The drug a plan switches to: long half-life, small tablet steps (Ashton).
-TAPER_TARGET_DRUG = "diazepam"
-
-#: Equivalence tables give the dose equal to this many mg of diazepam.
-_DIAZEPAM_REFERENCE_MG = 10
-
-#: Doses and increments are whole multiples of this (mg), so output floats are exact enough.
-_DOSE_QUANTUM = Fraction(1, 1000)
-
-
-@dataclass(frozen=True)
-class TaperRules:
-    """The configurable §6 thresholds (defaults: 2025 Joint Clinical Practice Guideline)."""
-
-    version: str = "taper-2025.1"
-    reduction_percent: int = 10
-    min_reduction_percent: int = 5
-    max_reduction_percent: int = 25
-    interval_days: int = 14
-    min_interval_days: int = 7
-    max_interval_days: int = 56
-    #: At most this percentage may be removed within ``window_days``.
-    max_window_reduction_percent: int = 25
-    window_days: int = 14
-    #: Tail steps come this many intervals apart.
-    tail_interval_factor: int = 2
-
-    @property
-    def min_window_remaining(self) -> Fraction:
-        """Fraction of a dose that must remain after any ``window_days`` (0.75 by default)."""
-        return 1 - Fraction(self.max_window_reduction_percent, 100)
-
-
-DEFAULT_TAPER_RULES = TaperRules()
-
-
-class TaperInputError(ValueError):
-    """Inputs that break a §6 rule (a 422); ``field`` names the offending input."""
-
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(message)
-        self.field = field
+from cases.crossover import (
+    CrossoverStage,
+    StartDose,
+    capped_caution,
+    crossover_days_of,
+    stage_crossover,
+    switched_start,
+)
+from cases.taper_bounds import (
+    DEFAULT_TAPER_RULES,
+    TAPER_TARGET_DRUG,
+    Number,
+    Source,
+    TaperInputError,
+    TaperRules,
+    check_no_abrupt_stop,
+    check_rate,
+    check_start_date,
+    increment_of,
+    mg,
+    whole_increments,
+)
+from cases.taper_facts import (
+    NO_FACTS,
+    Caution,
+    ClientFacts,
+    PlanDrugs,
+    assessment_drugs,
+    client_cautions,
+    intake_cautions,
+    is_older_adult,
+    named_drug,
+)
+from intake.instruments.sedatives import DEFAULT_EQUIVALENCE_TABLE
 
 
 @dataclass(frozen=True)
@@ -112,50 +84,119 @@ class TaperStep:
 
 
 @dataclass(frozen=True)
-class _Start:
-    drug: str
-    increment: Fraction
-    count: int  #: starting dose in whole increments
+class TaperRequest:
+    """What the clinician asked for (API.md "Taper plans"); None means "not given"."""
+
+    start_date: dt.date
+    medication: str | None = None
+    current_daily_dose_mg: Number | None = None
+    switch_to_diazepam: bool | None = None
+    reduction_percent: Number | None = None
+    interval_days: int | None = None
+    dose_increment_mg: Number | None = None
+    crossover_days: int | None = None
+    start_dose_mg: Number | None = None
+    start_dose_reason: str | None = None
+    dose_confirmed: bool = False
+    from_assessment: bool = False
+    #: the table a one-drug plan converts with (a from_assessment plan uses the assessment's).
+    table: str = DEFAULT_EQUIVALENCE_TABLE
+
+
+@dataclass(frozen=True)
+class TaperDesign:
+    """A computed plan, everything the service stores (CLINICAL.md §6, §6.1)."""
+
+    #: the generic taken now; for a from_assessment plan every drug, joined with " + ".
+    medication: str
+    entered_name: str | None
+    #: the dose of ``medication``; for a from_assessment plan the total diazepam equivalent.
+    current_daily_dose_mg: float
+    switch_to_diazepam: bool
+    reduction_percent: float
+    interval_days: int
+    dose_increment_mg: float
+    crossover_days: int | None
+    crossover: tuple[CrossoverStage, ...]
+    steps: tuple[TaperStep, ...]
+    cautions: tuple[Caution, ...]
+    equivalence_table: str
+    #: what the client takes now, one entry per drug.
+    sources: tuple[Source, ...]
+    from_assessment_id: int | None
+    rule_version: str
+
+
+def design_taper(
+    request: TaperRequest,
+    facts: ClientFacts = NO_FACTS,
+    *,
+    rules: TaperRules = DEFAULT_TAPER_RULES,
+    max_steps: int = 2000,
+) -> TaperDesign:
+    """The whole plan for ``request`` and the client ``facts`` (module docstring for the
+    order of the rules). Raises TaperInputError naming the input that breaks a rule, and
+    TaperStateError when the stored assessment cannot support a from_assessment plan. A plan
+    needing more than ``max_steps`` steps is rejected rather than truncated."""
+    older = is_older_adult(facts.date_of_birth, request.start_date, rules)
+    percent, interval = check_rate(
+        request.reduction_percent, request.interval_days, rules, older_adult=older
+    )
+    start_date = check_start_date(request.start_date)
+    drugs = _drugs(request, facts, rules)
+    crossover_days = crossover_days_of(request.crossover_days, drugs.switch, rules)
+    start = _start(request, drugs, rules)
+    counts = _reduction_schedule(start.count, percent, interval, rules, max_steps)
+    crossover: list[CrossoverStage] = []
+    if crossover_days is not None:
+        crossover = stage_crossover(
+            drugs.sources,
+            start.dose_mg,
+            start_date,
+            crossover_days,
+            per_drug=drugs.assessment_id is not None,
+            rules=rules,
+        )
+    steps = _dated_steps(counts, start, start_date, crossover_days, crossover)
+    cautions = _cautions(start, drugs, facts, start_date, rules)
+    return _design(
+        drugs, percent, interval, start, crossover_days, crossover, steps, cautions, rules
+    )
 
 
 def compute_taper(
     medication: str,
-    current_daily_dose_mg: float | Decimal,
+    current_daily_dose_mg: Number,
     *,
     switch_to_diazepam: bool,
-    reduction_percent: float | Decimal | None = None,
-    interval_days: int | None = None,
     start_date: dt.date,
-    dose_increment_mg: float | Decimal | None = None,
+    reduction_percent: Number | None = None,
+    interval_days: int | None = None,
+    dose_increment_mg: Number | None = None,
+    crossover_days: int | None = None,
+    start_dose_mg: Number | None = None,
+    start_dose_reason: str | None = None,
+    dose_confirmed: bool = False,
     table: str = DEFAULT_EQUIVALENCE_TABLE,
     max_steps: int = 2000,
     rules: TaperRules = DEFAULT_TAPER_RULES,
 ) -> list[TaperStep]:
-    """The steps of a taper from ``current_daily_dose_mg`` of ``medication`` down to 0.
-
-    ``reduction_percent`` and ``interval_days`` default to the rules' defaults (10 % every 14
-    days). ``dose_increment_mg`` is the increment of the drug the plan is written in (diazepam
-    when switching) and defaults to DOSE_INCREMENTS. The rate is checked before anything else;
-    every violation raises TaperInputError naming the field and the bound. A plan needing more
-    than ``max_steps`` steps is rejected rather than truncated.
-    """
-    percent, interval = _check_rate(reduction_percent, interval_days, rules)
-    equivalents = _table(table)
-    _check_start_date(start_date)
-    start = _starting_dose(
-        medication, current_daily_dose_mg, switch_to_diazepam, dose_increment_mg, table
+    """The steps of a one-drug taper with no client facts (see :func:`design_taper`)."""
+    request = TaperRequest(
+        start_date=start_date,
+        medication=medication,
+        current_daily_dose_mg=current_daily_dose_mg,
+        switch_to_diazepam=switch_to_diazepam,
+        reduction_percent=reduction_percent,
+        interval_days=interval_days,
+        dose_increment_mg=dose_increment_mg,
+        crossover_days=crossover_days,
+        start_dose_mg=start_dose_mg,
+        start_dose_reason=start_dose_reason,
+        dose_confirmed=dose_confirmed,
+        table=table,
     )
-    counts = _reduction_schedule(start.count, percent, interval, rules, max_steps)
-    equivalent_mg = Fraction(_DIAZEPAM_REFERENCE_MG) / _exact(equivalents[start.drug], "table")
-    return [
-        TaperStep(
-            date=start_date + dt.timedelta(days=offset),
-            daily_dose_mg=_mg(count * start.increment),
-            diazepam_equivalent_mg=_mg(count * start.increment * equivalent_mg),
-            tail=tail,
-        )
-        for offset, count, tail in counts
-    ]
+    return list(design_taper(request, rules=rules, max_steps=max_steps).steps)
 
 
 def shift_steps(steps: Iterable[TaperStep], from_date: dt.date, days: int) -> list[TaperStep]:
@@ -172,131 +213,49 @@ def shift_steps(steps: Iterable[TaperStep], from_date: dt.date, days: int) -> li
     ]
 
 
-# --- validation -------------------------------------------------------------------------------
+# --- what the client takes and where the plan starts ------------------------------------------
 
 
-def _check_rate(
-    reduction_percent: float | Decimal | None, interval_days: int | None, rules: TaperRules
-) -> tuple[Fraction, int]:
-    """Range of each, then the 25 %-in-14-days bound; returns the exact percentage and days."""
-    percent = (
-        Fraction(rules.reduction_percent)
-        if reduction_percent is None
-        else _exact(reduction_percent, "reduction_percent")
-    )
-    if not rules.min_reduction_percent <= percent <= rules.max_reduction_percent:
+def _drugs(request: TaperRequest, facts: ClientFacts, rules: TaperRules) -> PlanDrugs:
+    """The one drug the plan replaces, or every current sedative of the assessment."""
+    given = (request.medication, request.current_daily_dose_mg, request.switch_to_diazepam)
+    if request.from_assessment:
+        return assessment_drugs(facts.intake, given, confirmed=request.dose_confirmed, rules=rules)
+    return named_drug(given, request.table, confirmed=request.dose_confirmed, rules=rules)
+
+
+def _start(request: TaperRequest, drugs: PlanDrugs, rules: TaperRules) -> StartDose:
+    """``steps[0]``: the current dose without a switch; else the diazepam start dose. The
+    increment is checked against it (no abrupt stop) before anything depends on it."""
+    if request.start_dose_mg is None and (request.start_dose_reason or "").strip():
         raise TaperInputError(
-            "reduction_percent",
-            f"reduction_percent must be {rules.min_reduction_percent}-"
-            f"{rules.max_reduction_percent}; got {_show(percent)}.",
+            "start_dose_reason",
+            "start_dose_reason explains a start_dose_mg; leave it out without one.",
         )
-    interval = rules.interval_days if interval_days is None else interval_days
-    if isinstance(interval, bool) or not isinstance(interval, int):
-        raise TaperInputError(
-            "interval_days", f"interval_days must be a whole number of days; got {interval!r}."
+    if drugs.switch:
+        increment = increment_of(TAPER_TARGET_DRUG, request.dose_increment_mg)
+        start = switched_start(
+            drugs.sources, increment, request.start_dose_mg, request.start_dose_reason, rules
         )
-    if not rules.min_interval_days <= interval <= rules.max_interval_days:
+        check_no_abrupt_stop(increment, start.dose_mg, start.table_mg, rules)
+        return start
+    source = drugs.sources[0]
+    if source.table_mg is None:
         raise TaperInputError(
-            "interval_days",
-            f"interval_days must be {rules.min_interval_days}-{rules.max_interval_days}; "
-            f"got {interval}.",
+            "switch_to_diazepam",
+            f"{source.medication} has no published diazepam equivalent: it is tapered only by "
+            "switching to diazepam (switch_to_diazepam: true) with start_dose_mg.",
         )
-    _check_window_bound(percent, interval, rules)
-    return percent, interval
-
-
-def _check_window_bound(percent: Fraction, interval: int, rules: TaperRules) -> None:
-    """Two reductions inside ``window_days`` must leave at least 75 % of the dose."""
-    if interval >= rules.window_days:
-        return
-    remaining = (1 - percent / 100) ** 2
-    if remaining < rules.min_window_remaining:
-        limit = 100 * (1 - math.sqrt(rules.min_window_remaining))
+    if request.start_dose_mg is not None:
         raise TaperInputError(
-            "reduction_percent",
-            f"{_show(percent)}% every {interval} days removes more than "
-            f"{rules.max_window_reduction_percent}% within {rules.window_days} days "
-            f"(bound: (1 - reduction_percent/100)² ≥ {float(rules.min_window_remaining):g} when "
-            f"interval_days < {rules.window_days}); use at most {math.floor(limit * 100) / 100}% "
-            f"or an interval of {rules.window_days} days or more.",
+            "start_dose_mg",
+            "Without a switch to diazepam the plan starts at the current dose; leave "
+            "start_dose_mg out.",
         )
-
-
-def _table(name: str) -> dict[str, float]:
-    try:
-        return EQUIVALENCE_TABLES[name]
-    except (KeyError, TypeError):
-        allowed = ", ".join(sorted(EQUIVALENCE_TABLES))
-        raise TaperInputError(
-            "table", f"Unknown equivalence table {name!r}; allowed: {allowed}."
-        ) from None
-
-
-def _check_start_date(start_date: dt.date) -> None:
-    if isinstance(start_date, dt.datetime) or not isinstance(start_date, dt.date):
-        raise TaperInputError("start_date", f"start_date must be a date; got {start_date!r}.")
-
-
-def _starting_dose(
-    medication: str,
-    dose_mg: float | Decimal,
-    switch: bool,
-    increment_mg: float | Decimal | None,
-    table: str,
-) -> _Start:
-    """The plan's drug, its increment and step 0 in whole increments (rounded up on a switch)."""
-    equivalents = EQUIVALENCE_TABLES[table]
-    if medication not in equivalents:
-        allowed = ", ".join(sorted(equivalents))
-        raise TaperInputError(
-            "medication",
-            f"{medication!r} is not in the {table} equivalence table; allowed: {allowed}.",
-        )
-    dose = _exact(dose_mg, "current_daily_dose_mg")
-    if dose <= 0:
-        raise TaperInputError(
-            "current_daily_dose_mg", f"current_daily_dose_mg must be > 0; got {_show(dose)}."
-        )
-    drug = TAPER_TARGET_DRUG if switch else medication
-    if drug not in equivalents:
-        raise TaperInputError(
-            "switch_to_diazepam", f"{drug} is not in the {table} equivalence table."
-        )
-    increment = _increment(drug, increment_mg)
-    if not switch:
-        return _Start(drug, increment, _whole_increments(dose, increment))
-    in_drug = dose * _exact(equivalents[drug], "table") / _exact(equivalents[medication], "table")
-    return _Start(drug, increment, math.ceil(in_drug / increment))
-
-
-def _increment(drug: str, increment_mg: float | Decimal | None) -> Fraction:
-    if increment_mg is None:
-        if drug not in DOSE_INCREMENTS:
-            raise TaperInputError(
-                "dose_increment_mg",
-                f"No default dose increment for {drug}; give dose_increment_mg.",
-            )
-        increment_mg = DOSE_INCREMENTS[drug]
-    increment = _exact(increment_mg, "dose_increment_mg")
-    if increment <= 0 or (increment / _DOSE_QUANTUM).denominator != 1:
-        raise TaperInputError(
-            "dose_increment_mg",
-            f"dose_increment_mg must be > 0 and a multiple of {float(_DOSE_QUANTUM)} mg; "
-            f"got {_show(increment)}.",
-        )
-    return increment
-
-
-def _whole_increments(dose: Fraction, increment: Fraction) -> int:
-    count = dose / increment
-    if count.denominator != 1:
-        raise TaperInputError(
-            "current_daily_dose_mg",
-            f"Without a switch to diazepam the starting dose must be a whole number of "
-            f"{_show(increment)} mg increments; {_show(dose)} mg is not (nearest: "
-            f"{_show(math.floor(count) * increment)} or {_show(math.ceil(count) * increment)} mg).",
-        )
-    return count.numerator
+    increment = increment_of(source.medication, request.dose_increment_mg)
+    check_no_abrupt_stop(increment, source.daily_dose_mg, source.table_mg, rules)
+    count = whole_increments(source.daily_dose_mg, increment, "current_daily_dose_mg")
+    return StartDose(source.medication, increment, count, table_mg=source.table_mg)
 
 
 # --- the schedule -----------------------------------------------------------------------------
@@ -327,24 +286,68 @@ def _reduction_schedule(
     return steps
 
 
-# --- exact numbers ----------------------------------------------------------------------------
+def _dated_steps(
+    counts: Sequence[tuple[int, int, bool]],
+    start: StartDose,
+    start_date: dt.date,
+    crossover_days: int | None,
+    crossover: Sequence[CrossoverStage],
+) -> list[TaperStep]:
+    """Step 0 on the crossover's last stage (the start date without one); reductions counted
+    from day ``crossover_days`` (0 without a switch)."""
+    first = crossover[-1].date if crossover else start_date
+    base = start_date + dt.timedelta(days=crossover_days or 0)
+    per_mg = start.diazepam_per_mg
+    return [
+        TaperStep(
+            date=first if index == 0 else base + dt.timedelta(days=offset),
+            daily_dose_mg=mg(count * start.increment),
+            diazepam_equivalent_mg=mg(count * start.increment * per_mg),
+            tail=tail,
+        )
+        for index, (offset, count, tail) in enumerate(counts)
+    ]
 
 
-def _exact(value: object, field: str) -> Fraction:
-    """An exact fraction for a decimal-looking number (floats via their shortest repr)."""
-    if isinstance(value, bool) or not isinstance(value, int | float | Decimal | Fraction):
-        raise TaperInputError(field, f"{field} must be a number; got {value!r}.")
-    if isinstance(value, float):
-        value = Decimal(repr(value))
-    if isinstance(value, Decimal) and not value.is_finite():
-        raise TaperInputError(field, f"{field} must be a finite number; got {value!r}.")
-    return Fraction(value)
+def _cautions(
+    start: StartDose, drugs: PlanDrugs, facts: ClientFacts, start_date: dt.date, rules: TaperRules
+) -> list[Caution]:
+    """Ceiling, intake (one-drug plans: a from_assessment plan covers every drug), client."""
+    cautions = capped_caution(start, rules)
+    if drugs.assessment_id is None:
+        cautions += intake_cautions(drugs.sources[0], facts.intake)
+    return cautions + client_cautions(facts, start_date, rules)
 
 
-def _mg(amount: Fraction) -> float:
-    """A dose for output, rounded to 0.001 mg (exact for every increment the rules allow)."""
-    return float(round(amount, 3))
-
-
-def _show(amount: Fraction) -> str:
-    return f"{float(amount):g}"
+def _design(
+    drugs: PlanDrugs,
+    percent: Fraction,
+    interval: int,
+    start: StartDose,
+    crossover_days: int | None,
+    crossover: Sequence[CrossoverStage],
+    steps: Sequence[TaperStep],
+    cautions: Sequence[Caution],
+    rules: TaperRules,
+) -> TaperDesign:
+    if drugs.assessment_id is None:
+        current = drugs.sources[0].daily_dose_mg
+    else:
+        current = sum((s.diazepam_equivalent_mg or Fraction(0) for s in drugs.sources), Fraction(0))
+    return TaperDesign(
+        medication=" + ".join(s.medication for s in drugs.sources),
+        entered_name=drugs.entered_name,
+        current_daily_dose_mg=mg(current),
+        switch_to_diazepam=drugs.switch,
+        reduction_percent=float(percent),
+        interval_days=interval,
+        dose_increment_mg=mg(start.increment),
+        crossover_days=crossover_days,
+        crossover=tuple(crossover),
+        steps=tuple(steps),
+        cautions=tuple(cautions),
+        equivalence_table=drugs.table,
+        sources=drugs.sources,
+        from_assessment_id=drugs.assessment_id,
+        rule_version=rules.version,
+    )

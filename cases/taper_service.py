@@ -1,19 +1,22 @@
-"""Taper plans on a case (CLINICAL.md §6).
+"""Taper plans on a case (CLINICAL.md §6, §6.1): reading them and their status machine.
 
-The steps are computed by `cases.taper.compute_taper` when the plan is created and stored
-with it. A plan moves only along
+The plan is computed by the pure `cases.taper.design_taper` when it is drafted
+(`cases.taper_drafting`) and stored with it. A plan moves only along
 
     draft → approved ⇄ paused → completed;  draft | approved | paused → cancelled
 
 and any other move is a 409 naming the current status. A draft is never edited (there is no
 PATCH): what a clinician approves is exactly what was computed; a different plan is a new draft,
-and the old one is cancelled. Approving locks the case row so two approvals cannot race.
-Pausing records the centre-local date; resuming moves every step dated on or after it by the
-days the plan was paused (`shift_steps`), so the spacing, and with it the rate rules, only grows.
+and the old one is cancelled. A plan with cautions is approved only with an `approval_note`.
+At most one plan per drug is in force (approved or paused) on a case; approving locks the case
+row, so two approvals cannot race. Pausing records the centre-local date; resuming moves every
+step dated on or after it by the days the plan was paused (`shift_steps`), so the spacing, and
+with it the rate rules, only grows.
 
 New plans need an open case (409 once discharged); so do approving and resuming. Pausing,
 completing and cancelling stay possible after discharge, to close a plan left open. Every read
-and write is audited with the client's id."""
+and write is audited with the client's id; audit details name fields and ids, never clinical
+text (reasons and notes stay on the plan)."""
 
 from __future__ import annotations
 
@@ -28,15 +31,7 @@ from auth.permissions import client_visibility
 from cases.models import Case, TaperPlan, TaperStatus
 from cases.rules import CaseStatus
 from cases.service import get_case
-from cases.taper import (
-    DEFAULT_TAPER_RULES,
-    DOSE_INCREMENTS,
-    TAPER_TARGET_DRUG,
-    TaperInputError,
-    TaperStep,
-    compute_taper,
-    shift_steps,
-)
+from cases.taper import TAPER_TARGET_DRUG, TaperStep, shift_steps
 from core import audit
 from core.clock import centre_today
 from core.db import utcnow
@@ -44,7 +39,7 @@ from core.errors import Conflict, InvalidTransition, NotFound, ValidationFailed
 from core.extensions import db
 from core.http import paginate
 
-#: Plans that are in force: at most one per case.
+#: Plans that are in force: at most one per drug per case.
 ACTIVE_TAPER_STATUSES = (TaperStatus.APPROVED, TaperStatus.PAUSED)
 
 #: Which statuses each action may start from.
@@ -89,10 +84,10 @@ def require_open(status: CaseStatus) -> None:
         )
 
 
-# --- taper plans: creating and reading --------------------------------------------------------
+# --- taper plans: reading (creating: `cases.taper_drafting`) ---------------------------------
 
 
-def _step_json(step: TaperStep) -> dict[str, Any]:
+def step_json(step: TaperStep) -> dict[str, Any]:
     return {
         "date": step.date.isoformat(),
         "daily_dose_mg": step.daily_dose_mg,
@@ -108,60 +103,6 @@ def _step_of(row: dict[str, Any]) -> TaperStep:
         diazepam_equivalent_mg=row["diazepam_equivalent_mg"],
         tail=bool(row.get("tail", False)),
     )
-
-
-def create_taper_plan(case_id: int, data: dict[str, Any], *, actor: User) -> TaperPlan:
-    """A draft plan for an open case, its steps computed now (422 naming the input that
-    breaks a §6 rule: unknown drug, rate over the bound, dose not whole increments, ...)."""
-    case = open_case_for(case_id, actor=actor, action="case.read_for_taper_plan")
-    medication = data["medication"].strip().lower()
-    switch = data["switch_to_diazepam"]
-    percent = data.get("reduction_percent")
-    interval = data.get("interval_days")
-    increment = data.get("dose_increment_mg")
-    try:
-        steps = compute_taper(
-            medication,
-            data["current_daily_dose_mg"],
-            switch_to_diazepam=switch,
-            reduction_percent=percent,
-            interval_days=interval,
-            start_date=data["start_date"],
-            dose_increment_mg=increment,
-        )
-    except TaperInputError as exc:
-        raise ValidationFailed(str(exc), field=exc.field) from exc
-    taper_drug = TAPER_TARGET_DRUG if switch else medication
-    plan = TaperPlan(
-        case_id=case.id,
-        status=TaperStatus.DRAFT,
-        medication=medication,
-        current_daily_dose_mg=float(data["current_daily_dose_mg"]),
-        switch_to_diazepam=switch,
-        reduction_percent=float(
-            DEFAULT_TAPER_RULES.reduction_percent if percent is None else percent
-        ),
-        interval_days=DEFAULT_TAPER_RULES.interval_days if interval is None else interval,
-        start_date=data["start_date"],
-        dose_increment_mg=float(DOSE_INCREMENTS[taper_drug] if increment is None else increment),
-        steps=[_step_json(step) for step in steps],
-        notes=(data.get("notes") or "").strip() or None,
-        rule_version=DEFAULT_TAPER_RULES.version,
-        created_by_id=actor.id,
-    )
-    db.session.add(plan)
-    db.session.flush()
-    audit_record(
-        "taper_plan.create",
-        "taper_plan",
-        plan.id,
-        case.client_id,
-        actor,
-        case_id=case.id,
-        medication=medication,
-        steps=len(steps),
-    )
-    return plan
 
 
 def list_taper_plans(
@@ -246,31 +187,64 @@ def _append_note(plan: TaperPlan, line: str) -> None:
     plan.notes = f"{plan.notes}\n{line}" if plan.notes else line
 
 
-def approve_taper_plan(plan_id: int, *, actor: User) -> TaperPlan:
-    """Approve a draft (clinician): it comes into force. 409 when the case is discharged or
-    already has an approved or paused plan (complete or cancel that one first)."""
+def approve_taper_plan(plan_id: int, *, approval_note: str | None = None, actor: User) -> TaperPlan:
+    """Approve a draft (clinician): it comes into force. A plan with cautions needs an
+    `approval_note` (422), kept on the plan; the audit names the field, never its text. 409
+    when the case is discharged or has a plan in force (approved or paused) for one of the
+    same drugs (complete or cancel that one first); plans for different drugs coexist. The
+    case row is locked first, so two approvals on one case are serialised."""
     found = _transition(plan_id, "approve", actor=actor)
     plan = found.plan
     require_open(found.case_status)
-    in_force = db.session.execute(
-        sa.select(TaperPlan.id).where(
-            TaperPlan.case_id == plan.case_id,
-            TaperPlan.status.in_(ACTIVE_TAPER_STATUSES),
-            TaperPlan.id != plan.id,
-        )
-    ).scalar()
-    if in_force is not None:
-        raise Conflict(
-            "The case already has a taper plan in force (approved or paused); complete or "
-            "cancel it before approving another.",
-            active_taper_plan_id=in_force,
+    _refuse_same_drug_in_force(plan)
+    note = (approval_note or "").strip() or None
+    if plan.cautions and note is None:
+        codes = ", ".join(caution["code"] for caution in plan.cautions)
+        raise ValidationFailed(
+            f"The plan has cautions ({codes}); approving it needs an approval_note saying "
+            "how they were weighed.",
+            field="approval_note",
         )
     plan.status = TaperStatus.APPROVED
     plan.approved_at = utcnow()
     plan.approved_by_id = actor.id
+    plan.approval_note = note
     db.session.flush()
-    audit_record("taper_plan.approve", "taper_plan", plan.id, found.client_id, actor)
+    detail = {"fields": ["approval_note"]} if note else {}
+    audit_record("taper_plan.approve", "taper_plan", plan.id, found.client_id, actor, **detail)
     return plan
+
+
+def plan_drugs(plan: TaperPlan) -> set[str]:
+    """The drugs a plan doses: each drug it replaces (every one of a from_assessment plan;
+    version-1 rows name one in `medication`) and diazepam when it switches."""
+    drugs = {row["medication"] for row in plan.source_medications or ()} or {plan.medication}
+    if plan.switch_to_diazepam:
+        drugs.add(TAPER_TARGET_DRUG)
+    return drugs
+
+
+def _refuse_same_drug_in_force(plan: TaperPlan) -> None:
+    """409 naming the case's plan in force that doses one of this plan's drugs."""
+    in_force = db.session.execute(
+        sa.select(TaperPlan)
+        .where(
+            TaperPlan.case_id == plan.case_id,
+            TaperPlan.status.in_(ACTIVE_TAPER_STATUSES),
+            TaperPlan.id != plan.id,
+        )
+        .order_by(TaperPlan.id)
+    ).scalars()
+    drugs = plan_drugs(plan)
+    for other in in_force:
+        shared = drugs & plan_drugs(other)
+        if shared:
+            raise Conflict(
+                f"Taper plan {other.id} ({other.status.value}) is in force for "
+                f"{', '.join(sorted(shared))}; complete or cancel it before approving "
+                "another plan for the same drug.",
+                active_taper_plan_id=other.id,
+            )
 
 
 def pause_taper_plan(plan_id: int, *, reason: str | None, actor: User) -> TaperPlan:
@@ -292,7 +266,7 @@ def pause_taper_plan(plan_id: int, *, reason: str | None, actor: User) -> TaperP
         found.client_id,
         actor,
         paused_on=today.isoformat(),
-        reason=reason,
+        fields=["reason"] if reason else [],
     )
     return plan
 
@@ -307,7 +281,7 @@ def resume_taper_plan(plan_id: int, *, actor: User) -> TaperPlan:
     paused_on = plan.paused_on or today
     days = max((today - paused_on).days, 0)
     plan.steps = [
-        _step_json(step) for step in shift_steps([_step_of(s) for s in plan.steps], paused_on, days)
+        step_json(step) for step in shift_steps([_step_of(s) for s in plan.steps], paused_on, days)
     ]
     plan.status = TaperStatus.APPROVED
     plan.paused_at = None
@@ -345,7 +319,12 @@ def complete_taper_plan(plan_id: int, *, reason: str | None, actor: User) -> Tap
         )
     _end(plan, TaperStatus.COMPLETED, reason)
     audit_record(
-        "taper_plan.complete", "taper_plan", plan.id, found.client_id, actor, reason=reason
+        "taper_plan.complete",
+        "taper_plan",
+        plan.id,
+        found.client_id,
+        actor,
+        fields=["reason"] if reason else [],
     )
     return plan
 
@@ -356,7 +335,9 @@ def cancel_taper_plan(plan_id: int, *, reason: str, actor: User) -> TaperPlan:
     plan = found.plan
     reason = reason.strip()
     _end(plan, TaperStatus.CANCELLED, reason)
-    audit_record("taper_plan.cancel", "taper_plan", plan.id, found.client_id, actor, reason=reason)
+    audit_record(
+        "taper_plan.cancel", "taper_plan", plan.id, found.client_id, actor, fields=["reason"]
+    )
     return plan
 
 

@@ -1,5 +1,7 @@
 """Taper plans, CLINICAL.md §6: worked examples computed by hand from the rules, and every input
-rule. Expected numbers below come from the rule text, not from running the code."""
+rule. Expected numbers below come from the rule text, not from running the code. Rule version 2
+(§6.1) is in test_taper_v2.py; the switches here pass ``crossover_days=0`` (switch at once, as
+in version 1) where the version-1 arithmetic is what they test."""
 
 import datetime as dt
 from decimal import Decimal
@@ -8,13 +10,13 @@ import pytest
 
 from cases.taper import (
     DEFAULT_TAPER_RULES,
-    DOSE_INCREMENTS,
     TaperInputError,
     TaperRules,
     TaperStep,
     compute_taper,
     shift_steps,
 )
+from cases.taper_bounds import DOSE_INCREMENTS
 from intake.rules import EQUIVALENCE_TABLES
 
 START = dt.date(2026, 3, 2)
@@ -51,6 +53,12 @@ def test_dose_increments_are_the_clinical_defaults():
         "nitrazepam": 2.5,
         "zolpidem": 2.5,
         "zopiclone": 1.875,
+        # rule version 2
+        "clobazam": 5,
+        "flunitrazepam": 0.25,
+        "quazepam": 5,
+        "zaleplon": 5,
+        "eszopiclone": 0.5,
     }
 
 
@@ -62,7 +70,15 @@ def test_taper_rules_defaults_and_bounds():
     assert (rules.min_interval_days, rules.max_interval_days) == (7, 56)
     assert (rules.max_window_reduction_percent, rules.window_days) == (25, 14)
     assert rules.tail_interval_factor == 2
-    assert rules.version
+    assert rules.version == "2"
+    # §6.1
+    assert (rules.max_increment_diazepam_mg, rules.max_increment_percent_of_start) == (2.5, 25)
+    assert (rules.crossover_days, rules.min_crossover_days, rules.max_crossover_days) == (14, 0, 28)
+    assert rules.crossover_diazepam_rounding_mg == 0.5
+    assert (rules.max_switch_start_mg, rules.plausible_max_diazepam_mg) == (40, 150)
+    assert rules.max_dose_mg == 10000
+    assert (rules.older_adult_age, rules.older_adult_reduction_percent) == (65, 5)
+    assert rules.older_adult_interval_days == 28
     with pytest.raises(AttributeError):
         rules.reduction_percent = 20  # frozen
 
@@ -89,6 +105,7 @@ def alprazolam_switched() -> list[TaperStep]:
         reduction_percent=10,
         interval_days=14,
         start_date=START,
+        crossover_days=0,
     )
 
 
@@ -126,9 +143,9 @@ def test_diazepam_equivalent_equals_dose_in_diazepam(alprazolam_switched):
 
 
 def test_defaults_are_ten_percent_every_fourteen_days(alprazolam_switched):
-    assert compute_taper("alprazolam", 2, switch_to_diazepam=True, start_date=START) == (
-        alprazolam_switched
-    )
+    assert compute_taper(
+        "alprazolam", 2, switch_to_diazepam=True, start_date=START, crossover_days=0
+    ) == (alprazolam_switched)
 
 
 # --- other hand-worked plans -------------------------------------------------------------------
@@ -168,19 +185,20 @@ def test_weekly_thirteen_percent_allowed_and_two_weeks_never_over_a_quarter():
 
 
 def test_tail_from_the_start_when_first_reduction_rounds_to_zero():
-    # 1 mg diazepam = 2 increments; 10% of 2 = 0.2 -> 0: already the tail, 28 days apart,
-    # the first tail step included.
-    steps = plan("diazepam", 1)
-    assert doses(steps) == [1, 0.5, 0]
-    assert [s.tail for s in steps] == [False, True, True]
-    assert [s.date for s in steps] == [day(0), day(28), day(56)]
+    # 2 mg diazepam = 4 increments (the fewest §6.1 allows: 0.5 is 25% of 2); 10% of 4 = 0.4
+    # -> 0: already the tail, 28 days apart, the first tail step included.
+    steps = plan("diazepam", 2)
+    assert doses(steps) == [2, 1.5, 1, 0.5, 0]
+    assert [s.tail for s in steps] == [False, True, True, True, True]
+    assert [s.date for s in steps] == [day(0), day(28), day(56), day(84), day(112)]
 
 
-def test_smallest_dose_one_increment():
-    steps = plan("zopiclone", 1.875, interval_days=21)
-    assert doses(steps) == [1.875, 0]
-    assert [s.date for s in steps] == [day(0), day(42)]
-    assert steps[0].diazepam_equivalent_mg == 1.25  # 1.875 x 10 / 15
+def test_smallest_dose_four_increments():
+    # zopiclone 7.5 mg = 4 x 1.875 mg: all tail, one increment every 2 x 21 days.
+    steps = plan("zopiclone", 7.5, interval_days=21)
+    assert doses(steps) == [7.5, 5.625, 3.75, 1.875, 0]
+    assert [s.date for s in steps] == [day(0), day(42), day(84), day(126), day(168)]
+    assert steps[0].diazepam_equivalent_mg == 5  # 7.5 x 10 / 15
 
 
 @pytest.mark.parametrize(
@@ -197,23 +215,38 @@ def test_smallest_dose_one_increment():
         ("nitrazepam", 5, 5),
         ("diazepam", 7, 7),
         ("lorazepam", 0.33, 3.5),  # 3.3 rounds UP to 3.5
-        ("clonazepam", 0.06, 1.5),  # 1.2 rounds up to 1.5
+        ("clonazepam", 0.1, 2),  # exact: 4 increments, the fewest allowed
         ("zopiclone", 7, 5),  # 4.67 rounds up to 5
-        ("alprazolam", 0.01, 0.5),  # 0.2 rounds up to one increment
+        ("alprazolam", 0.09, 2),  # 1.8 rounds up to 2
         ("diazepam", 7.2, 7.5),  # a switch from diazepam still rounds up to the increment
+        ("clobazam", 15, 7.5),  # rule version 2 drugs
+        ("flunitrazepam", 0.5, 5),
+        ("quazepam", 15, 7.5),
+        ("zaleplon", 10, 5),
+        ("eszopiclone", 2, 7),  # 6.67 rounds up to 7
     ],
 )
 def test_switch_rounds_diazepam_equivalent_up_to_half_milligram(medication, dose, diazepam_mg):
-    steps = compute_taper(medication, dose, switch_to_diazepam=True, start_date=START)
+    steps = compute_taper(
+        medication, dose, switch_to_diazepam=True, start_date=START, crossover_days=0
+    )
     assert steps[0].daily_dose_mg == diazepam_mg
     assert steps[0].diazepam_equivalent_mg == diazepam_mg
     assert steps[0].date == START
+    # with the default 14-day crossover the same dose is reached on day 7
+    staged = compute_taper(medication, dose, switch_to_diazepam=True, start_date=START)
+    assert (staged[0].date, staged[0].daily_dose_mg) == (day(7), diazepam_mg)
 
 
 def test_switch_with_custom_diazepam_increment():
     # lorazepam 2.5 mg = 25 mg diazepam, rounded up to 2 mg tablets: 26.
     steps = compute_taper(
-        "lorazepam", 2.5, switch_to_diazepam=True, start_date=START, dose_increment_mg=2
+        "lorazepam",
+        2.5,
+        switch_to_diazepam=True,
+        start_date=START,
+        dose_increment_mg=2,
+        crossover_days=0,
     )
     assert steps[0].daily_dose_mg == 26
     assert all(d % 2 == 0 for d in doses(steps))
@@ -245,6 +278,7 @@ def test_other_named_table_changes_the_equivalent():
     steps = compute_taper(
         "alprazolam", 2, switch_to_diazepam=True, start_date=START, table="va_dod"
     )
+    assert steps[0].date == day(7)  # the default 14-day crossover
     assert steps[0].daily_dose_mg == 20
 
 
@@ -253,7 +287,8 @@ def test_other_named_table_changes_the_equivalent():
 
 @pytest.mark.parametrize(
     ("medication", "dose", "increment"),
-    [("alprazolam", 0.3, "0.125"), ("diazepam", 7.2, "0.5"), ("oxazepam", 12, "5")],
+    # (each at least four increments, so the no-abrupt-stop bound of §6.1 holds)
+    [("alprazolam", 0.6, "0.125"), ("diazepam", 7.2, "0.5"), ("oxazepam", 22, "5")],
 )
 def test_no_switch_start_not_a_whole_number_of_increments_rejected(medication, dose, increment):
     with pytest.raises(TaperInputError) as excinfo:
@@ -351,12 +386,18 @@ def test_rate_is_checked_before_anything_else():
     assert excinfo.value.field == "reduction_percent"
 
 
-@pytest.mark.parametrize("medication", ["Diazepam", "gabapentin", "", "phenobarbital"])
-def test_medication_not_in_table_rejected(medication):
+@pytest.mark.parametrize("medication", ["gabapentin", "", "phenobarbital", "xanaxx", 5])
+def test_medication_not_a_known_sedative_rejected(medication):
     with pytest.raises(TaperInputError) as excinfo:
         plan(medication, 10)
     assert excinfo.value.field == "medication"
-    assert "diazepam" in str(excinfo.value)
+    # the message lists the accepted names: generics, sedatives without an equivalent, brands
+    assert all(name in str(excinfo.value) for name in ("diazepam", "etizolam", "xanax"))
+
+
+@pytest.mark.parametrize("medication", ["Diazepam", " DIAZEPAM ", "dia zepam", "Valium"])
+def test_medication_matching_ignores_case_spaces_and_brands(medication):
+    assert plan(medication, 10) == plan("diazepam", 10)
 
 
 @pytest.mark.parametrize("dose", [0, -0.5, float("nan"), float("inf"), True, "10", None])

@@ -103,6 +103,11 @@ def act(api, plan_id, action, body=None):
     return api.post(f"/api/v1/taper-plans/{plan_id}/{action}", json=body or {})
 
 
+def with_reason(action):
+    """A body each action accepts: approve takes only {approval_note?}."""
+    return {} if action in ("approve", "resume") else {"reason": "r"}
+
+
 def set_today(monkeypatch, day):
     monkeypatch.setattr(taper_service, "centre_today", lambda: dt.date.fromisoformat(day))
 
@@ -146,15 +151,17 @@ def test_alprazolam_switched_to_diazepam_worked_example(clinician, case):
         0.5,
     )
     steps = body["steps"]
-    # 2 mg alprazolam x 10 / 0.5 = 40 mg diazepam on the start date.
+    # 2 mg alprazolam x 10 / 0.5 = 40 mg diazepam (not above the 40 mg ceiling), reached by
+    # the default 14-day crossover on day 7 (test_plan_records_rule_version_2_fields).
     assert steps[0] == {
-        "date": START,
+        "date": "2026-03-09",
         "daily_dose_mg": 40.0,
         "diazepam_equivalent_mg": 40.0,
         "tail": False,
     }
-    # 10 % of 40 = 4 mg (8 increments of 0.5) a fortnight later.
-    assert steps[1]["date"] == "2026-03-16" and steps[1]["daily_dose_mg"] == 36.0
+    # 10 % of 40 = 4 mg (8 increments of 0.5), 14 days after day 14 of the crossover.
+    assert steps[1]["date"] == "2026-03-30" and steps[1]["daily_dose_mg"] == 36.0
+    assert body["cautions"] == []  # the intake listed alprazolam 2 mg/day and nothing else
     doses = [s["daily_dose_mg"] for s in steps]
     assert all(later <= earlier for earlier, later in itertools.pairwise(doses))
     assert doses[-1] == 0 and body["end_date"] == steps[-1]["date"]
@@ -169,6 +176,27 @@ def test_alprazolam_switched_to_diazepam_worked_example(clinician, case):
     assert fetched.headers["ETag"] == response.headers["ETag"]
     listed = clinician.get(f"/api/v1/cases/{case['id']}/taper-plans").get_json()
     assert [p["id"] for p in listed["items"]] == [body["id"]] and listed["total"] == 1
+
+
+def test_plan_records_rule_version_2_fields(clinician, plan):
+    # the default 14-day crossover: half on day 0 (1 mg alprazolam + 20 mg diazepam), all
+    # diazepam on day 7, the date of steps[0]
+    assert plan["crossover_days"] == 14
+    assert plan["crossover"] == [
+        {"date": START, "original_mg": 1.0, "diazepam_mg": 20.0},
+        {"date": "2026-03-09", "original_mg": 0.0, "diazepam_mg": 40.0},
+    ]
+    assert (plan["rule_version"], plan["equivalence_table"]) == ("2", "ashton")
+    assert (plan["from_assessment"], plan["from_assessment_id"]) == (False, None)
+    assert (plan["start_dose_mg"], plan["start_dose_reason"]) == (None, None)
+    assert (plan["dose_confirmed"], plan["entered_name"], plan["approval_note"]) == (
+        False,
+        None,
+        None,
+    )
+    assert plan["source_medications"] == [
+        {"medication": "alprazolam", "daily_dose_mg": 2.0, "diazepam_equivalent_mg": 40.0}
+    ]
 
 
 def test_without_switch_the_plan_stays_in_the_drug(clinician, case):
@@ -194,9 +222,23 @@ def test_medication_name_is_case_insensitive(clinician, case):
         ({"interval_days": 6}, "interval_days"),
         ({"interval_days": 14.5}, "interval_days"),
         ({"medication": "aspirin"}, "medication"),
-        ({"medication": "bromazepam"}, "medication"),
-        # 0.3 mg alprazolam is not a whole number of 0.125 mg increments.
-        ({"switch_to_diazepam": False, "current_daily_dose_mg": 0.3}, "current_daily_dose_mg"),
+        # a known sedative without an equivalent: only switched, from the clinician's dose
+        ({"medication": "bromazepam"}, "start_dose_mg"),
+        ({"medication": "bromazepam", "switch_to_diazepam": False}, "switch_to_diazepam"),
+        # rule version 2 (§6.1)
+        ({"dose_increment_mg": 3}, "dose_increment_mg"),
+        ({"crossover_days": 29}, "crossover_days"),
+        ({"crossover_days": -1}, "crossover_days"),
+        ({"switch_to_diazepam": False, "crossover_days": 14}, "crossover_days"),
+        ({"switch_to_diazepam": False, "start_dose_mg": 2}, "start_dose_mg"),
+        ({"start_dose_mg": 41}, "start_dose_mg"),  # above the computed 40
+        ({"start_dose_reason": "Higher need"}, "start_dose_reason"),
+        ({"current_daily_dose_mg": 10000}, "current_daily_dose_mg"),
+        ({"current_daily_dose_mg": 8}, "current_daily_dose_mg"),  # 160 mg diazepam
+        ({"from_assessment": True}, "medication"),
+        ({"dose_confirmed": "yes"}, "dose_confirmed"),
+        # 0.6 mg alprazolam is not a whole number of 0.125 mg increments.
+        ({"switch_to_diazepam": False, "current_daily_dose_mg": 0.6}, "current_daily_dose_mg"),
         ({"current_daily_dose_mg": 0}, "current_daily_dose_mg"),
         ({"current_daily_dose_mg": -2}, "current_daily_dose_mg"),
         ({"current_daily_dose_mg": "lots"}, "current_daily_dose_mg"),
@@ -333,23 +375,26 @@ def test_disallowed_moves_are_409_naming_the_status(
 ):
     set_today(monkeypatch, "2030-01-01")  # after the last step: complete needs no reason
     for move in moves:
-        assert act(clinician, plan["id"], move, {"reason": "r"}).status_code == 200
-    response = act(clinician, plan["id"], action, {"reason": "r"})
+        assert act(clinician, plan["id"], move, with_reason(move)).status_code == 200
+    response = act(clinician, plan["id"], action, with_reason(action))
     assert response.status_code == 409, response.get_json()
     body = response.get_json()
     assert body["current_status"] == status and status in body["message"]
     assert clinician.get(f"/api/v1/taper-plans/{plan['id']}").get_json()["status"] == status
 
 
-def test_one_plan_in_force_per_case(clinician, case, plan):
-    second = create(clinician, case["id"], **LORAZEPAM_2MG).get_json()
+def test_one_plan_in_force_per_drug(clinician, case, plan):
+    """§6.1: one active (approved or paused) plan per medication per case. The switched
+    alprazolam plan doses alprazolam and diazepam; a second alprazolam plan is refused."""
+    second = create(clinician, case["id"], crossover_days=0).get_json()
     assert act(clinician, plan["id"], "approve").status_code == 200
     refused = act(clinician, second["id"], "approve")
     assert refused.status_code == 409
     assert refused.get_json()["active_taper_plan_id"] == plan["id"]
+    assert f"Taper plan {plan['id']}" in refused.get_json()["message"]
     act(clinician, plan["id"], "pause")
     assert act(clinician, second["id"], "approve").status_code == 409  # paused is in force
-    act(clinician, plan["id"], "cancel", {"reason": "Switching to lorazepam taper"})
+    act(clinician, plan["id"], "cancel", {"reason": "Switching at once instead"})
     assert act(clinician, second["id"], "approve").status_code == 200
     listed = clinician.get(f"/api/v1/cases/{case['id']}/taper-plans?status=approved").get_json()
     assert [p["id"] for p in listed["items"]] == [second["id"]]
@@ -357,7 +402,9 @@ def test_one_plan_in_force_per_case(clinician, case, plan):
     assert [p["id"] for p in everything["items"]] == [second["id"], plan["id"]]
 
 
-def test_resume_shifts_steps_on_or_after_the_pause_date(monkeypatch, clinician, plan):
+def test_resume_shifts_steps_on_or_after_the_pause_date(monkeypatch, clinician, case):
+    # switched at once (crossover_days 0, as in version 1), so steps[0] is on the start date
+    plan = create(clinician, case["id"], crossover_days=0).get_json()
     original = plan["steps"]
     assert [s["date"] for s in original[:3]] == [START, "2026-03-16", "2026-03-30"]
     act(clinician, plan["id"], "approve")
