@@ -3,6 +3,7 @@ database the suite runs against (a scratch database beside it)."""
 
 from __future__ import annotations
 
+import json
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -95,3 +96,39 @@ def test_audit_trigger_exists_after_upgrade(scratch):
     with pytest.raises(sa.exc.DatabaseError):
         conn.execute(sa.text("UPDATE audit_events SET action = 'y'"))
     conn.rollback()
+
+
+def test_rule_version_2_migration_keeps_version_1_rows_readable(scratch):
+    """0006 fills each existing flag's history from its own columns, gives existing taper
+    plans the table version 1 used, and its downgrade leaves the version-1 columns intact."""
+    conn, config = scratch
+    command.upgrade(config, "0005")
+    commit(conn)
+    now = "2026-11-20 10:00:00+00:00"
+    conn.execute(
+        sa.text(
+            "INSERT INTO clients (id, first_name, last_name, date_of_birth, sex, status, "
+            "created_at, updated_at, version) VALUES (1, 'A', 'B', '1980-01-01', 'unknown', "
+            "'active', :now, :now, 1)"
+        ),
+        {"now": now},
+    )
+    conn.execute(
+        sa.text(
+            "INSERT INTO flags (id, client_id, type, category, severity, status, source_kind, "
+            "note, raised_at, version) VALUES (1, 1, 'suicide_risk', 'safety', 'urgent', "
+            "'active', 'screening', 'PHQ-9 item 9', :now, 1)"
+        ),
+        {"now": now},
+    )
+    commit(conn)
+    command.upgrade(config, "0006")
+    commit(conn)
+    (history,) = conn.execute(sa.text("SELECT history FROM flags WHERE id = 1")).one()
+    history = json.loads(history) if isinstance(history, str) else history
+    assert len(history) == 1
+    assert history[0]["source"] == "screening" and history[0]["severity"] == "urgent"
+    assert history[0]["note"] == "PHQ-9 item 9" and history[0]["at"].startswith("2026-11-20")
+    command.downgrade(config, "0005")
+    commit(conn)
+    assert conn.execute(sa.text("SELECT note FROM flags WHERE id = 1")).scalar() == "PHQ-9 item 9"
