@@ -18,17 +18,24 @@ from flask_migrate import Migrate
 
 from core.extensions import configure_sqlite, db
 
-SCRATCH_DB = "test_migrations"
+SCRATCH_SUFFIX = "_migrations"
+
+
+def scratch_name(db_url: str) -> str:
+    """The scratch database beside the suite's own (``test`` → ``test_migrations``), so runs
+    against different databases never share one."""
+    return f"{sa.make_url(db_url).database}{SCRATCH_SUFFIX}"
 
 
 def scratch_engine(db_url: str) -> sa.Engine:
     if db_url.startswith("postgresql"):
+        name = scratch_name(db_url)
         admin = sa.create_engine(db_url, isolation_level="AUTOCOMMIT")
         with admin.connect() as conn:
-            conn.exec_driver_sql(f"DROP DATABASE IF EXISTS {SCRATCH_DB} WITH (FORCE)")
-            conn.exec_driver_sql(f"CREATE DATABASE {SCRATCH_DB}")
+            conn.exec_driver_sql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+            conn.exec_driver_sql(f"CREATE DATABASE {name}")
         admin.dispose()
-        return sa.create_engine(sa.make_url(db_url).set(database=SCRATCH_DB))
+        return sa.create_engine(sa.make_url(db_url).set(database=name))
     engine = sa.create_engine(f"sqlite:///{Path(tempfile.mkdtemp()) / 'migrations.sqlite3'}")
     configure_sqlite(engine)
     return engine

@@ -20,17 +20,24 @@ from core.app import create_app
 from core.extensions import db
 from tests.conftest import test_config
 
-SCRATCH_DB = "test_concurrency"
+SCRATCH_SUFFIX = "_concurrency"
+
+
+def scratch_name(db_url: str) -> str:
+    """The scratch database beside the suite's own (``test`` → ``test_concurrency``), so runs
+    against different databases never share one."""
+    return f"{sa.make_url(db_url).database}{SCRATCH_SUFFIX}"
 
 
 def scratch_url(db_url: str) -> str:
     if db_url.startswith("postgresql"):
+        name = scratch_name(db_url)
         admin = sa.create_engine(db_url, isolation_level="AUTOCOMMIT")
         with admin.connect() as conn:
-            conn.exec_driver_sql(f"DROP DATABASE IF EXISTS {SCRATCH_DB} WITH (FORCE)")
-            conn.exec_driver_sql(f"CREATE DATABASE {SCRATCH_DB}")
+            conn.exec_driver_sql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+            conn.exec_driver_sql(f"CREATE DATABASE {name}")
         admin.dispose()
-        return sa.make_url(db_url).set(database=SCRATCH_DB).render_as_string(hide_password=False)
+        return sa.make_url(db_url).set(database=name).render_as_string(hide_password=False)
     return "sqlite:///" + str(Path(tempfile.mkdtemp()) / "concurrency.sqlite3")
 
 
