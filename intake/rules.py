@@ -205,22 +205,16 @@ def recommend_level(
     urgent review without a floor. Ratings must be the six dimensions, each an int 0-4
     (ValueError otherwise).
     """
-    floors: dict[str, str] = {}
-    if sud.use_disorder or sud.physical_dependence:
-        floors["sud_floor"] = _sud_reason(sud)
-    if complicated_withdrawal_with_current_sedative:
-        floors["complicated_withdrawal"] = (
-            "History of withdrawal seizures or delirium with current sedative (benzodiazepine, "
-            "z-drug or other) or alcohol use"
+    floors = _floors(sud, complicated_withdrawal_with_current_sedative, cssrs_high)
+    urgent = [
+        reason
+        for found, reason in (
+            (cssrs_high, "C-SSRS screen shows high suicide risk."),
+            (phq9_item9_positive, "PHQ-9 item 9 is above 0 (thoughts of death or self-harm)."),
+            (ciwa_b_severe, "CIWA-B at intake is in the severe or very severe band."),
         )
-    urgent = []
-    if cssrs_high:
-        floors["suicide_risk_high"] = "C-SSRS screen shows high suicide risk"
-        urgent.append("C-SSRS screen shows high suicide risk.")
-    if phq9_item9_positive:
-        urgent.append("PHQ-9 item 9 is above 0 (thoughts of death or self-harm).")
-    if ciwa_b_severe:
-        urgent.append("CIWA-B at intake is in the severe or very severe band.")
+        if found
+    ]
     return place(
         ratings,
         floors,
@@ -228,6 +222,21 @@ def recommend_level(
         rules=rules.placement,
         rule_version=rules.version,
     )
+
+
+def _floors(sud: SudResult, complicated: bool, cssrs_high: bool) -> dict[str, str]:
+    """The floors that apply, by rule id, each with the sentence that explains it."""
+    floors: dict[str, str] = {}
+    if sud.use_disorder or sud.physical_dependence:
+        floors["sud_floor"] = _sud_reason(sud)
+    if complicated:
+        floors["complicated_withdrawal"] = (
+            "History of withdrawal seizures or delirium with current sedative (benzodiazepine, "
+            "z-drug or other) or alcohol use"
+        )
+    if cssrs_high:
+        floors["suicide_risk_high"] = "C-SSRS screen shows high suicide risk"
+    return floors
 
 
 def score_screenings(
@@ -292,6 +301,18 @@ def evaluate_assessment(
         assessed_on=assessed_on,
         rules=rules,
     )
+    return _results(substances, sud, screenings, recommendation, flags, assessed_on, rules)
+
+
+def _results(
+    substances: list[Any],
+    sud: SudResult,
+    screenings: Mapping[str, ScreeningResult],
+    recommendation: Recommendation,
+    flags: list[FlagSpec],
+    assessed_on: date,
+    rules: RuleSet,
+) -> dict[str, Any]:
     table = rules.equivalence_table
     return {
         "rule_version": rules.version,
