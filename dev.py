@@ -49,10 +49,10 @@ def serve() -> None:
     run(flask, "--app", "wsgi", "seed-demo")
     host, port = os.environ.get("HOST", "127.0.0.1"), os.environ.get("PORT", "5000")
     print(f"Serving on http://{host}:{port}  (API docs: http://{host}:{port}/api/docs)")
-    os.execv(
-        str(BIN / "gunicorn"),
-        [str(BIN / "gunicorn"), "-w", "2", "-b", f"{host}:{port}", "wsgi:app"],
-    )
+    gunicorn = str(BIN / "gunicorn")
+    # gunicorn.conf.py keeps query strings (calendar feed tokens) out of the access log.
+    config = ["-c", str(ROOT / "gunicorn.conf.py"), "--chdir", str(ROOT)]
+    os.execv(gunicorn, [gunicorn, *config, "-w", "2", "-b", f"{host}:{port}", "wsgi:app"])
 
 
 def postgres_reachable(host: str = "127.0.0.1", port: int = 5432) -> bool:

@@ -88,25 +88,22 @@ class Credential(Base):
     user: Mapped[User] = relationship(lazy="joined", innerjoin=True)
 
 
-class LoginFailure(Base):
-    """One failed login for a submitted email (whether or not an account has it)."""
+class LoginThrottle(Base):
+    """The failed-login count and lockout of one submitted email (whether or not an account
+    has it), in the database so every worker shares it. One row per email, locked while an
+    attempt is counted (`auth.lockout`), so concurrent attempts cannot all slip under the
+    limit."""
 
-    __tablename__ = "login_failures"
+    __tablename__ = "login_throttles"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    email: Mapped[str] = mapped_column(sa.String(320))
-    failed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
-
-    __table_args__ = (sa.Index("ix_login_failures_email_failed_at", "email", "failed_at"),)
-
-
-class LoginLockout(Base):
-    """An email locked out of login until `locked_until` (shared by every worker)."""
-
-    __tablename__ = "login_lockouts"
-
+    #: normalised (trimmed, lower-case) as submitted.
     email: Mapped[str] = mapped_column(sa.String(320), primary_key=True)
-    locked_until: Mapped[datetime] = mapped_column(UTCDateTime())
+    #: failures in the current window, plus attempts still being checked (each attempt is
+    #: counted before its password is verified and refunded if it succeeds).
+    failures: Mapped[int] = mapped_column(default=0)
+    window_started_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    #: set when the count reaches the limit; attempts until then get 429.
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 class CaseloadMembership(Base):

@@ -1,39 +1,34 @@
 """Staff authentication and accounts: login, tokens, logout, password change, staff
 management, and the caseload membership rows other domains write.
 
-Services flush; views commit. The one exception is a failed login: its failure count must
-survive the request's failure, so `_fail_login` commits it on purpose before raising.
+Services flush; views commit (except the failed-login count, see `auth.lockout`).
+
+Demo accounts (`seed-demo`, published password) cannot sign in when ENV=production.
 """
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app
-from sqlalchemy.dialects import postgresql, sqlite
 
-from auth.models import (
-    CaseloadMembership,
-    Credential,
-    CredentialKind,
-    LoginFailure,
-    LoginLockout,
-    MembershipKind,
-    Role,
-    User,
-)
+from auth.lockout import count_attempt, record_failure, refund_attempt
+from auth.models import CaseloadMembership, Credential, CredentialKind, MembershipKind, Role, User
 from auth.passwords import burn_verification, hash_password, policy_problems, verify_password
 from core import audit
 from core.db import utcnow
-from core.errors import Conflict, NotFound, TooManyRequests, Unauthorized, ValidationFailed
+from core.errors import Conflict, NotFound, ValidationFailed
 from core.extensions import db
 
-INVALID_LOGIN = "Invalid email or password."
+#: Demo accounts live under this domain; the demo password is printed by `seed-demo`.
+DEMO_EMAIL_DOMAIN = "demo.centre"
+DEMO_PASSWORD = "lantern-harbour-2026"
 
 
 @dataclass(frozen=True)
@@ -52,74 +47,39 @@ def secret_digest(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
-# --- login and lockout -------------------------------------------------------------------
+# --- login (counting and lockout: auth.lockout) ----------------------------------------
 
 
-def _minutes(key: str) -> timedelta:
-    return timedelta(minutes=current_app.config[key])
+def is_demo_account(email: str) -> bool:
+    return normalise_email(email).endswith("@" + DEMO_EMAIL_DOMAIN)
 
 
-def _locked_until(email: str, now: datetime) -> datetime | None:
-    lockout = db.session.get(LoginLockout, email)
-    if lockout and lockout.locked_until > now:
-        return lockout.locked_until
-    return None
-
-
-def _recent_failures(email: str, now: datetime) -> int:
-    since = now - _minutes("LOGIN_WINDOW_MINUTES")
-    lockout = db.session.get(LoginLockout, email)
-    if lockout and lockout.locked_until > since:
-        since = lockout.locked_until  # failures before a served lockout are spent
-    stmt = sa.select(sa.func.count()).where(
-        LoginFailure.email == email, LoginFailure.failed_at > since
+def demo_refused(email: str, password: str | None = None) -> bool:
+    """In production nobody signs in as a demo account or with the published demo
+    password (e.g. a database seeded before it went live)."""
+    if current_app.config["ENV_NAME"] != "production":
+        return False
+    published = password is not None and hmac.compare_digest(
+        password.encode(), DEMO_PASSWORD.encode()
     )
-    return db.session.execute(stmt).scalar_one()
-
-
-def _upsert_lockout(email: str, until: datetime) -> None:
-    dialect = db.session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    stmt = insert(LoginLockout).values(email=email, locked_until=until)
-    stmt = stmt.on_conflict_do_update(index_elements=["email"], set_={"locked_until": until})
-    db.session.execute(stmt)
-
-
-def _fail_login(email: str, now: datetime, user: User | None) -> None:
-    db.session.rollback()
-    db.session.add(LoginFailure(email=email, failed_at=now))
-    db.session.flush()
-    if _recent_failures(email, now) >= current_app.config["LOGIN_MAX_FAILURES"]:
-        _upsert_lockout(email, now + _minutes("LOGIN_LOCKOUT_MINUTES"))
-    audit.record("auth.login", actor=user, outcome="401", detail={"email": email[:320]})
-    db.session.commit()
-    raise Unauthorized(INVALID_LOGIN)
-
-
-def _too_many(until: datetime, now: datetime) -> TooManyRequests:
-    seconds = max(1, int((until - now).total_seconds()))
-    return TooManyRequests(
-        "Too many failed logins for this email; try again later.",
-        headers={"Retry-After": str(seconds)},
-    )
+    return is_demo_account(email) or published
 
 
 def authenticate(email: str, password: str) -> User:
     """Check a login. 429 while the email is locked out; the same 401 for an unknown email,
-    a wrong password or a deactivated account."""
+    a wrong password, a deactivated account or (in production) a demo account."""
     email = normalise_email(email)
     now = utcnow()
-    until = _locked_until(email, now)
-    if until:
-        audit.record("auth.login", actor=None, outcome="429", detail={"email": email[:320]})
-        db.session.commit()
-        raise _too_many(until, now)
+    window = count_attempt(email, now)
     user = db.session.execute(sa.select(User).where(User.email == email)).scalar_one_or_none()
     if user is None:
         burn_verification(password)
-        _fail_login(email, now, None)
+        record_failure(email, now, window, None)
     if not verify_password(user.password_hash, password) or not user.active:
-        _fail_login(email, now, user)
+        record_failure(email, now, window, user)
+    if demo_refused(email, password):
+        record_failure(email, now, window, user)
+    refund_attempt(email, window)
     return user
 
 
@@ -133,7 +93,7 @@ def issue_credential(
     ttl = {
         CredentialKind.COOKIE: timedelta(hours=cfg["SESSION_MAX_HOURS"]),
         CredentialKind.BEARER: timedelta(hours=cfg["TOKEN_TTL_HOURS"]),
-        CredentialKind.CALENDAR: None,
+        CredentialKind.CALENDAR: timedelta(days=cfg["CALENDAR_TOKEN_DAYS"]),
     }[kind]
     credential = Credential(
         user_id=user.id,
@@ -153,7 +113,9 @@ def issue_credential(
     return IssuedCredential(user, credential, secret)
 
 
-def login(email: str, password: str, kind: CredentialKind, label: str | None = None):
+def login(
+    email: str, password: str, kind: CredentialKind, label: str | None = None
+) -> IssuedCredential:
     user = authenticate(email, password)
     issued = issue_credential(user, kind, label)
     audit.record("auth.login", actor=user, detail={"kind": kind.value})
@@ -165,7 +127,8 @@ def login(email: str, password: str, kind: CredentialKind, label: str | None = N
 
 def resolve_credential(secret: str, kinds: set[CredentialKind]) -> Credential | None:
     """The live credential for a presented secret, or None (revoked, expired, idle, unknown,
-    or its user deactivated). Touches `last_seen_at` at most once a minute."""
+    its user deactivated, or a demo account in production). Touches `last_seen_at` at most
+    once a minute. Calendar feed tokens expire after CALENDAR_TOKEN_DAYS."""
     stmt = sa.select(Credential).where(Credential.secret_hash == secret_digest(secret))
     credential = db.session.execute(stmt).scalar_one_or_none()
     if credential is None:
@@ -174,9 +137,11 @@ def resolve_credential(secret: str, kinds: set[CredentialKind]) -> Credential | 
     now = utcnow()
     if credential.kind not in kinds or credential.revoked_at is not None or not user.active:
         return None
+    if demo_refused(user.email):
+        return None
     if credential.expires_at is not None and credential.expires_at <= now:
         return None
-    idle = _minutes("SESSION_IDLE_MINUTES")
+    idle = timedelta(minutes=current_app.config["SESSION_IDLE_MINUTES"])
     if credential.kind is CredentialKind.COOKIE and credential.last_seen_at + idle <= now:
         return None
     if now - credential.last_seen_at > timedelta(minutes=1):
@@ -241,11 +206,19 @@ def create_user(
     password: str,
     actor: User | None,
     must_change_password: bool = False,
+    demo: bool = False,
 ) -> User:
+    """A new staff account (409 for a taken email). The password must meet the policy,
+    except for a `demo` account (`seed-demo`): its password is published, and the policy
+    refuses exactly that password for every real account. Demo accounts are refused in
+    production and must use the demo domain."""
     email = normalise_email(email)
     if db.session.execute(sa.select(User.id).where(User.email == email)).first():
         raise Conflict("A staff account with this email already exists.")
-    _check_policy(password, email, name, "password")
+    if demo and (current_app.config["ENV_NAME"] == "production" or not is_demo_account(email)):
+        raise Conflict("Demo accounts exist only outside production, under the demo domain.")
+    if not demo:
+        _check_policy(password, email, name, "password")
     user = User(
         email=email,
         name=name.strip(),
@@ -266,10 +239,20 @@ def get_user(user_id: int) -> User:
     return user
 
 
-def list_staff(role: Role | None = None, active: bool | None = None) -> sa.Select:
+def list_staff(
+    role: Role | None = None, active: bool | None = None, *, include_inactive: bool
+) -> sa.Select:
+    """Staff accounts by name. Only callers who may read staff accounts (manager, admin:
+    `include_inactive`) see deactivated ones and may filter on `active`. For everyone else
+    the list is of active accounts whatever they ask: `active=true` or no filter lists them,
+    and `active=false` gives an empty page, which reads exactly like a centre with no
+    deactivated accounts."""
     stmt = sa.select(User).order_by(User.name, User.id)
     if role is not None:
         stmt = stmt.where(User.role == role)
+    if not include_inactive:
+        stmt = stmt.where(User.active.is_(True))
+        return stmt.where(sa.false()) if active is False else stmt
     if active is not None:
         stmt = stmt.where(User.active.is_(active))
     return stmt

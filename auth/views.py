@@ -105,11 +105,13 @@ def change_password(data: dict[str, Any]) -> Any:
 @bp.arguments(StaffQuerySchema, location="query")
 @bp.response(200, page_schema(StaffSchema))
 def list_staff(args: dict[str, Any]) -> Any:
-    """Every signed-in user sees id, name and role; managers and admins also see email and
-    whether the account is active."""
-    stmt = service.list_staff(args.get("role"), args.get("active"))
+    """Every signed-in user sees id, name and role of active colleagues; managers and admins
+    also see email and whether the account is active, and deactivated accounts. For other
+    roles `active=false` answers an empty page (as if there were no deactivated accounts)."""
+    manages = allowed(current_actor().role, Permission.STAFF_READ)
+    stmt = service.list_staff(args.get("role"), args.get("active"), include_inactive=manages)
     page = paginate(stmt, args["page"], args["per_page"])
-    if not allowed(current_actor().role, Permission.STAFF_READ):
+    if not manages:
         page["items"] = [_public_view(u) for u in page["items"]]
     return page
 

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import io
 import os
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, Response, g, request
+from flask import Flask, Response, current_app, g, request
 from flask_login import current_user
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from aftercare.views import bp as aftercare_bp
 from auth.cli import create_user_command, seed_demo_accounts
@@ -32,6 +34,12 @@ from scheduling.views import bp as sessions_bp
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
+#: The API docs page loads Swagger UI from our own origin (core/static/swagger-ui) and the
+#: browser is told to fetch nothing from anywhere else (its page has one inline script).
+DOCS_CSP = (
+    "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data:; frame-ancestors 'none'"
+)
 #: Routes that audit their own failures (login failures are counted and audited in auth).
 SELF_AUDITING_ENDPOINTS = frozenset({"auth.login", "auth.issue_token"})
 
@@ -86,10 +94,44 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
 def _before_request() -> None:
     audit.request_id()
-    if request.method in BODY_METHODS and request.content_length and not request.is_json:
+    if request.method in BODY_METHODS:
+        _check_body()
+
+
+def _check_body() -> None:
+    """A request body must be JSON (415) of at most MAX_CONTENT_LENGTH bytes (413), whether
+    it comes with a Content-Length or without one (`Transfer-Encoding: chunked`, where
+    werkzeug would silently cut it at the limit): such a body is read here, up to the limit,
+    and from then on handled like a sized one."""
+    unsized = request.content_length is None and "HTTP_TRANSFER_ENCODING" in request.environ
+    if not (request.content_length or unsized):
+        return
+    if not request.is_json:
         raise UnsupportedMediaType(
             "Send the request body as JSON (Content-Type: application/json)."
         )
+    if unsized and request.environ.get("wsgi.input_terminated"):
+        _read_unsized_body(current_app.config["MAX_CONTENT_LENGTH"])
+
+
+def _read_unsized_body(limit: int) -> None:
+    """Read a body the server has de-chunked, refusing it past `limit` bytes, and put it
+    back as a sized body. (A server that does not terminate the input gives werkzeug an
+    empty stream instead, so nothing unbounded is ever read.)"""
+    environ = request.environ
+    stream, chunks, size = environ["wsgi.input"], [], 0
+    while size <= limit:
+        chunk = stream.read(min(64 * 1024, limit + 1 - size))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        size += len(chunk)
+    if size > limit:
+        raise RequestEntityTooLarge()
+    environ["wsgi.input"] = io.BytesIO(b"".join(chunks))
+    environ["CONTENT_LENGTH"] = str(size)
+    del environ["HTTP_TRANSFER_ENCODING"]
+    request.__dict__.pop("content_length", None)  # werkzeug caches it: recompute
 
 
 def _after_request(response: Response) -> Response:
@@ -120,6 +162,8 @@ def _security_headers(response: Response) -> Response:
     headers["X-Content-Type-Options"] = "nosniff"
     headers["X-Frame-Options"] = "DENY"
     headers["Referrer-Policy"] = "no-referrer"
+    if request.path.startswith("/api/docs"):
+        headers["Content-Security-Policy"] = DOCS_CSP
     headers.setdefault("Content-Security-Policy", "frame-ancestors 'none'")
     if request.path.startswith("/api/") and not request.path.startswith("/api/docs"):
         headers["Cache-Control"] = "no-store"
@@ -127,4 +171,6 @@ def _security_headers(response: Response) -> Response:
         headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
     if "request_id" in g:
         headers["X-Request-ID"] = g.request_id
+    if g.get("client_request_id"):
+        headers["X-Client-Request-ID"] = g.client_request_id
     return response

@@ -4,13 +4,22 @@ Events are added to the session of the change they describe, so they commit (or 
 with it. A failed request is rolled back whole and then gets one event of its own, written
 in a fresh transaction (`record_failed_request`). The table is append-only: triggers on
 SQLite and PostgreSQL refuse UPDATE and DELETE (see the initial migration).
+
+Details carry no clinical content (API.md "Corrections to version 1"): whatever a caller
+passes as `detail` is reduced by `sanitise_detail` to ids, counts, field names and a few
+kinds of request metadata; any other key keeps only its name, listed in `fields`.
+
+Every request has the server's own id (`request_id`, a fresh UUID, sent back as
+`X-Request-ID`). A client's `X-Request-ID` is kept beside it (`client_request_id`, echoed as
+`X-Client-Request-ID`) only when it is a well-formed UUID; anything else is ignored.
 """
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Callable
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, Protocol
 
 import marshmallow as ma
@@ -44,19 +53,32 @@ class AuditEvent(NeverDeleted, Base):
     client_id: Mapped[int | None] = mapped_column(index=True)
     #: `success`, or the HTTP status of a refused/failed request (e.g. `404`).
     outcome: Mapped[str] = mapped_column(sa.String(20))
+    #: the server's own id of the request (never one a client chose).
     request_id: Mapped[str | None] = mapped_column(sa.String(64))
+    #: the client's `X-Request-ID`, when it was a well-formed UUID (for their tracing).
+    client_request_id: Mapped[str | None] = mapped_column(sa.String(36))
     method: Mapped[str | None] = mapped_column(sa.String(10))
     path: Mapped[str | None] = mapped_column(sa.String(500))
     ip: Mapped[str | None] = mapped_column(sa.String(64))
     detail: Mapped[dict[str, Any] | None] = mapped_column(sa.JSON)
 
 
+_UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.I)
+
+
+def _client_request_id() -> str | None:
+    """The client's `X-Request-ID` in canonical form, when it is a well-formed UUID."""
+    sent = request.headers.get("X-Request-ID", "").strip()
+    return str(uuid.UUID(sent)) if _UUID.match(sent) else None
+
+
 def request_id() -> str | None:
+    """The server's id for the current request (generated once per request)."""
     if not has_request_context():
         return None
     if "request_id" not in g:
-        incoming = request.headers.get("X-Request-ID", "")
-        g.request_id = incoming[:64] if incoming else uuid.uuid4().hex
+        g.request_id = uuid.uuid4().hex
+        g.client_request_id = _client_request_id()
     return g.request_id
 
 
@@ -65,10 +87,88 @@ def _request_fields() -> dict[str, Any]:
         return {}
     return {
         "request_id": request_id(),
+        "client_request_id": g.get("client_request_id"),
         "method": request.method,
         "path": request.path[:500],
         "ip": (request.remote_addr or "")[:64] or None,
     }
+
+
+# --- details without clinical content -------------------------------------------------------
+
+_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,63}$")
+#: detail keys holding a nested mapping of request metadata, sanitised by the same rules.
+_NESTED = frozenset({"view_args", "filters"})
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _is_name(value: Any) -> bool:
+    return isinstance(value, str) and bool(_NAME.match(value))
+
+
+def _is_iso_date(value: Any) -> bool:
+    if not isinstance(value, str):
+        return False
+    try:
+        (datetime if "T" in value else date).fromisoformat(value)
+    except ValueError:
+        return False
+    return True
+
+
+#: keys whose values are kept, each with the test its value must pass.
+_KEPT: dict[str, Callable[[Any], bool]] = {
+    "email": lambda v: isinstance(v, str) and len(v) <= 320,  # a login's submitted email
+    "kind": _is_name,  # of a credential or a note: cookie, bearer, progress, soap ...
+    "duplicate_override": lambda v: isinstance(v, bool),
+    "as_of": _is_iso_date,
+    "from": _is_iso_date,
+    "from_": _is_iso_date,
+    "to": _is_iso_date,
+    "page": _is_int,
+    "per_page": _is_int,
+    "version": _is_int,  # of the record written
+}
+
+
+def _value_kept(key: str, value: Any) -> bool:
+    if key.endswith("_id") or key.endswith("_count"):
+        return _is_int(value)
+    if key.endswith("_ids"):
+        return isinstance(value, list) and all(_is_int(v) for v in value)
+    check = _KEPT.get(key)
+    return check is not None and check(value)
+
+
+def sanitise_detail(detail: dict[str, Any] | None) -> dict[str, Any] | None:
+    """What an audit event may say beyond its columns: ids (`*_id` ints, `*_ids` int lists),
+    counts (`*_count`), `fields` (field names), request metadata (`view_args` and `filters`,
+    sanitised alike; `as_of`/`from`/`to` dates; a login's `email`; `kind`; `page`,
+    `per_page`, `version`; `duplicate_override`). Any other key, or a kept key whose value
+    is not of its kind, is reduced to its name in `fields` (sorted, unique), so
+    `{"type": "suicide_risk", "severity": "urgent"}` becomes
+    `{"fields": ["severity", "type"]}`. Names that are not identifiers are dropped."""
+    if not detail:
+        return None
+    kept: dict[str, Any] = {}
+    names: set[str] = set()
+    for key, value in detail.items():
+        if key == "fields" and isinstance(value, list | tuple):
+            names.update(v for v in value if _is_name(v))
+        elif key in _NESTED and isinstance(value, dict):
+            nested = sanitise_detail(value)
+            if nested:
+                kept[key] = nested
+        elif _is_name(key) and _value_kept(key, value):
+            kept[key] = value
+        elif _is_name(key):
+            names.add(key)
+    if names:
+        kept["fields"] = sorted(names)
+    return kept or None
 
 
 def record(
@@ -81,7 +181,8 @@ def record(
     outcome: str = "success",
     detail: dict[str, Any] | None = None,
 ) -> AuditEvent:
-    """Add one audit event to the current transaction."""
+    """Add one audit event to the current transaction; `detail` is sanitised (no clinical
+    content: see `sanitise_detail`)."""
     event = AuditEvent(
         actor_id=getattr(actor, "id", None),
         actor_email=getattr(actor, "email", None),
@@ -90,7 +191,7 @@ def record(
         record_id=record_id,
         client_id=client_id,
         outcome=outcome,
-        detail=detail,
+        detail=sanitise_detail(detail),
         **_request_fields(),
     )
     db.session.add(event)
@@ -98,10 +199,15 @@ def record(
 
 
 def record_many(
-    action: str, *, actor: Actor, record_type: str, rows: list[tuple[int, int | None]]
+    action: str,
+    *,
+    actor: Actor,
+    record_type: str,
+    rows: list[tuple[int, int | None]],
+    detail: dict[str, Any] | None = None,
 ) -> None:
     """One event per (record_id, client_id) pair, for list reads of client data, written
-    with a single multi-row INSERT."""
+    with a single multi-row INSERT; `detail` (the same for all) is sanitised like `record`'s."""
     if not rows:
         return
     common = {
@@ -111,7 +217,7 @@ def record_many(
         "action": action,
         "record_type": record_type,
         "outcome": "success",
-        "detail": None,
+        "detail": sanitise_detail(detail),
         **_request_fields(),
     }
     db.session.execute(
@@ -174,6 +280,7 @@ class AuditEventSchema(ma.Schema):
     client_id = ma.fields.Integer(allow_none=True)
     outcome = ma.fields.String()
     request_id = ma.fields.String(allow_none=True)
+    client_request_id = ma.fields.String(allow_none=True)
     method = ma.fields.String(allow_none=True)
     path = ma.fields.String(allow_none=True)
     detail = ma.fields.Dict(allow_none=True)

@@ -1,5 +1,15 @@
-"""Configuration from the environment. Every setting has a development default except
-`SECRET_KEY` in production, which must be given."""
+"""Configuration from the environment. It fails closed: a value it cannot read refuses to
+start the app (`ConfigError`, naming the variable), never falls back to a default.
+
+- `ENV` is one of `ENVIRONMENTS` (default `development`), matched without regard to case or
+  surrounding spaces (`Production` is production). Anything else, abbreviations such as
+  `prod` included, is refused: a typo must not start a production server with development
+  settings (insecure cookies, a generated key, demo accounts).
+- In production `SECRET_KEY` and `PUBLIC_URL` (https) must be given; cookies are secure, and
+  demo accounts are refused (`seed-demo`, and any demo login: `auth.service.demo_refused`).
+- `PUBLIC_URL` is the origin clients reach the service at (calendar feed URLs are built on
+  it); default `http://127.0.0.1:5000`, the quick start's address.
+"""
 
 from __future__ import annotations
 
@@ -7,15 +17,47 @@ import os
 import secrets
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+#: The allowed values of ENV.
+ENVIRONMENTS = ("development", "test", "production")
+DEFAULT_PUBLIC_URL = "http://127.0.0.1:5000"
 
 
 class ConfigError(RuntimeError):
     """The environment does not describe a runnable configuration."""
 
 
-def _int(name: str, default: int) -> int:
+def environment() -> str:
+    """`ENV`, normalised; refuses anything but one of ENVIRONMENTS."""
+    raw = os.environ.get("ENV", "development")
+    env = raw.strip().lower()
+    if env not in ENVIRONMENTS:
+        allowed = ", ".join(ENVIRONMENTS)
+        raise ConfigError(f"ENV must be one of {allowed} (got {raw!r}).")
+    return env
+
+
+def _int(name: str, default: int, minimum: int = 0) -> int:
     raw = os.environ.get(name)
-    return default if raw in (None, "") else int(raw)
+    if raw in (None, ""):
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a whole number (got {raw!r}).") from None
+    if value < minimum:
+        raise ConfigError(f"{name} must be at least {minimum} (got {value}).")
+    return value
+
+
+def _int_list(name: str, default: str) -> list[int]:
+    raw = os.environ.get(name) or default
+    try:
+        return [int(part) for part in raw.split(",")]
+    except ValueError:
+        raise ConfigError(f"{name} must be whole numbers separated by commas.") from None
 
 
 def _secret_key(env: str, instance_path: Path) -> str:
@@ -23,13 +65,38 @@ def _secret_key(env: str, instance_path: Path) -> str:
     if key:
         return key
     if env == "production":
-        raise ConfigError("SECRET_KEY must be set when ENV=production")
+        raise ConfigError("SECRET_KEY must be set when ENV=production.")
     key_file = instance_path / "secret_key"
     if not key_file.exists():
         instance_path.mkdir(parents=True, exist_ok=True)
         key_file.write_text(secrets.token_hex(32))
         key_file.chmod(0o600)
     return key_file.read_text().strip()
+
+
+def public_url(env: str) -> str:
+    """`PUBLIC_URL` without a trailing slash: an absolute http(s) origin with an optional
+    path, no query or fragment. Required, and https, in production."""
+    raw = os.environ.get("PUBLIC_URL", "").strip()
+    if not raw:
+        if env == "production":
+            raise ConfigError("PUBLIC_URL must be set when ENV=production (https://...).")
+        return DEFAULT_PUBLIC_URL
+    parts = urlsplit(raw)
+    if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment:
+        raise ConfigError(f"PUBLIC_URL must be an absolute http(s) URL (got {raw!r}).")
+    if env == "production" and parts.scheme != "https":
+        raise ConfigError("PUBLIC_URL must use https when ENV=production.")
+    return raw.rstrip("/")
+
+
+def _timezone() -> str:
+    name = os.environ.get("CENTRE_TIMEZONE", "UTC")
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(f"CENTRE_TIMEZONE must be an IANA time zone (got {name!r}).") from None
+    return name
 
 
 def _database_url(instance_path: Path) -> str:
@@ -44,37 +111,53 @@ def _database_url(instance_path: Path) -> str:
     return f"sqlite:///{instance_path / 'centre.sqlite3'}"
 
 
-def load_config(instance_path: Path) -> dict[str, Any]:
-    """Build the Flask config mapping from environment variables."""
-    env = os.environ.get("ENV", "development")
-    production = env == "production"
+def _limits() -> dict[str, Any]:
     return {
-        "ENV_NAME": env,
-        "SECRET_KEY": _secret_key(env, instance_path),
-        "SQLALCHEMY_DATABASE_URI": _database_url(instance_path),
-        "CENTRE_TIMEZONE": os.environ.get("CENTRE_TIMEZONE", "UTC"),
-        "MAX_CONTENT_LENGTH": _int("MAX_CONTENT_LENGTH", 1024 * 1024),
-        "SESSION_IDLE_MINUTES": _int("SESSION_IDLE_MINUTES", 30),
-        "SESSION_MAX_HOURS": _int("SESSION_MAX_HOURS", 12),
-        "TOKEN_TTL_HOURS": _int("TOKEN_TTL_HOURS", 12),
-        "LOGIN_MAX_FAILURES": _int("LOGIN_MAX_FAILURES", 5),
-        "LOGIN_WINDOW_MINUTES": _int("LOGIN_WINDOW_MINUTES", 15),
-        "LOGIN_LOCKOUT_MINUTES": _int("LOGIN_LOCKOUT_MINUTES", 15),
-        "FOLLOW_UP_OFFSETS_DAYS": [
-            int(x) for x in os.environ.get("FOLLOW_UP_OFFSETS_DAYS", "7,30,90").split(",")
-        ],
-        "ARGON2_TIME_COST": _int("ARGON2_TIME_COST", 3),
-        "ARGON2_MEMORY_COST": _int("ARGON2_MEMORY_COST", 65536),
-        "SESSION_COOKIE_NAME": "tc_session",
-        "SESSION_COOKIE_SECURE": production,
-        "AUTH_COOKIE_SECURE": production,
-        # OpenAPI / flask-smorest
+        "MAX_CONTENT_LENGTH": _int("MAX_CONTENT_LENGTH", 1024 * 1024, minimum=1),
+        "SESSION_IDLE_MINUTES": _int("SESSION_IDLE_MINUTES", 30, minimum=1),
+        "SESSION_MAX_HOURS": _int("SESSION_MAX_HOURS", 12, minimum=1),
+        "TOKEN_TTL_HOURS": _int("TOKEN_TTL_HOURS", 12, minimum=1),
+        #: calendar feed tokens (`?token=` in a URL calendar programs keep) expire too.
+        "CALENDAR_TOKEN_DAYS": _int("CALENDAR_TOKEN_DAYS", 180, minimum=1),
+        "LOGIN_MAX_FAILURES": _int("LOGIN_MAX_FAILURES", 5, minimum=1),
+        "LOGIN_WINDOW_MINUTES": _int("LOGIN_WINDOW_MINUTES", 15, minimum=1),
+        "LOGIN_LOCKOUT_MINUTES": _int("LOGIN_LOCKOUT_MINUTES", 15, minimum=1),
+        "FOLLOW_UP_OFFSETS_DAYS": _int_list("FOLLOW_UP_OFFSETS_DAYS", "7,30,90"),
+        "ARGON2_TIME_COST": _int("ARGON2_TIME_COST", 3, minimum=1),
+        "ARGON2_MEMORY_COST": _int("ARGON2_MEMORY_COST", 65536, minimum=8),
+    }
+
+
+def _openapi() -> dict[str, Any]:
+    """flask-smorest: the OpenAPI document and Swagger UI, whose assets are served from our
+    own package (core/static/swagger-ui, see its VERSION file), never from a CDN."""
+    return {
         "API_TITLE": "Treatment Centre API",
         "API_VERSION": "v1",
         "OPENAPI_VERSION": "3.0.3",
         "OPENAPI_URL_PREFIX": "/api",
         "OPENAPI_JSON_PATH": "openapi.json",
         "OPENAPI_SWAGGER_UI_PATH": "docs",
-        "OPENAPI_SWAGGER_UI_URL": "https://cdn.jsdelivr.net/npm/swagger-ui-dist/",
+        "OPENAPI_SWAGGER_UI_URL": "/static/swagger-ui/",
+        # Swagger UI would otherwise send the document to an online validator.
+        "OPENAPI_SWAGGER_UI_CONFIG": {"validatorUrl": None},
+    }
+
+
+def load_config(instance_path: Path) -> dict[str, Any]:
+    """Build the Flask config mapping from environment variables."""
+    env = environment()
+    production = env == "production"
+    return {
+        "ENV_NAME": env,
+        "SECRET_KEY": _secret_key(env, instance_path),
+        "SQLALCHEMY_DATABASE_URI": _database_url(instance_path),
+        "PUBLIC_URL": public_url(env),
+        "CENTRE_TIMEZONE": _timezone(),
+        **_limits(),
+        "SESSION_COOKIE_NAME": "tc_session",
+        "SESSION_COOKIE_SECURE": production,
+        "AUTH_COOKIE_SECURE": production,
+        **_openapi(),
         "JSON_SORT_KEYS": False,
     }

@@ -8,49 +8,26 @@ from typing import Any
 import marshmallow as ma
 import sqlalchemy as sa
 from flask import Response, after_this_request, request
-from flask_smorest.arguments import ArgumentsMixin
 from werkzeug.routing import IntegerConverter
 
 from core.errors import PreconditionFailed, PreconditionRequired
 from core.extensions import db
+from core.input import INT_MAX, fit_to_columns
 
 MAX_PER_PAGE = 200
 
 
-# Query strings are held to the same rule as bodies: an unknown (e.g. misspelt) filter is a
-# 422, not silently ignored (which would return unfiltered data).
-ArgumentsMixin.ARGUMENTS_PARSER.DEFAULT_UNKNOWN_BY_LOCATION["query"] = None
-ArgumentsMixin.ARGUMENTS_PARSER.DEFAULT_UNKNOWN_BY_LOCATION["querystring"] = None
-
-
-#: Every integer column is a 32-bit INTEGER: larger values are a 422, not a database error.
-INT_MAX = 2**31 - 1
-
-
-def _no_nul(value: str) -> None:
-    if "\x00" in value:
-        raise ma.ValidationError("Must not contain NUL characters.")
-
-
-def _fits_column(field: ma.fields.Field) -> None:
-    """What any column can store: 32-bit integers, text without NUL (PostgreSQL refuses it)."""
-    if isinstance(field, ma.fields.Integer):
-        field.validators = [*field.validators, ma.validate.Range(min=-INT_MAX - 1, max=INT_MAX)]
-    elif isinstance(field, ma.fields.String):
-        field.validators = [*field.validators, _no_nul]
-    elif isinstance(field, ma.fields.List):
-        _fits_column(field.inner)
-
-
 class QuerySchema(ma.Schema):
     """Query-string schemas: unknown parameters are a 422; values arrive as text and are
-    converted (`?acknowledged=false`, `?page=2`)."""
+    converted (`?acknowledged=false`, `?page=2`). Every field, here and in request bodies,
+    only loads values a column can store (`core.input`: dates 1900-01-01 … 2200-12-31, 32-bit
+    integers, bounded numbers, text without NUL or lone surrogates), else a 422 naming it."""
 
     class Meta:
         unknown = ma.RAISE
 
     def on_bind_field(self, field_name: str, field_obj: ma.fields.Field) -> None:
-        _fits_column(field_obj)
+        fit_to_columns(field_obj)
 
 
 def _only(field: ma.fields.Field, accepts: Any, message: str) -> None:
@@ -108,12 +85,25 @@ def set_etag(record: Any) -> None:
 
 
 def check_if_match(record: Any) -> None:
-    """428 when `If-Match` is missing, 412 when it names another version."""
-    header = request.headers.get("If-Match")
-    if not header:
-        raise PreconditionRequired("This record needs an If-Match header with its ETag.")
-    tags = {t.strip() for t in header.split(",")}
-    if "*" not in tags and etag_of(record) not in tags and etag_of(record).strip('"') not in tags:
+    """A conditional write must name the version it was based on (API.md):
+
+    - no `If-Match` → 428;
+    - `If-Match: *` (alone, or with nothing else that is an entity tag) → 428 as well: RFC
+      9110 lets `*` match any current representation, which is exactly the lost update the
+      header is required to prevent, so it does not meet the requirement (RFC 6585 §3);
+    - a list of tags none of which is the record's current strong ETag → 412. Weak tags
+      (`W/"..."`) never match: If-Match uses the strong comparison (RFC 9110 §13.1.1). A tag
+      sent without its quotes is accepted for clients that strip them.
+    """
+    header = request.headers.get("If-Match", "")
+    tags = {t.strip() for t in header.split(",")} - {"", "*"}
+    if not tags:
+        raise PreconditionRequired(
+            "This record needs an If-Match header with its ETag (from your last read); "
+            "`*` is not accepted."
+        )
+    current = etag_of(record)
+    if current not in tags and current.strip('"') not in tags:
         raise PreconditionFailed("The record was changed since you read it; reload it.")
 
 

@@ -139,3 +139,43 @@ def test_rule_version_2_migration_keeps_version_1_rows_readable(scratch):
     command.downgrade(config, "0005")
     commit(conn)
     assert conn.execute(sa.text("SELECT note FROM flags WHERE id = 1")).scalar() == "PHQ-9 item 9"
+
+
+def test_0007_carries_lockouts_over_and_keeps_the_audit_trail_append_only(scratch):
+    """0007 adds `audit_events.client_request_id` in place (a SQLite table rebuild would drop
+    the append-only triggers) and moves lockouts in force to `login_throttles`, both ways."""
+    conn, config = scratch
+    command.upgrade(config, "0006")
+    commit(conn)
+    until = "2030-01-01 10:00:00+00:00"
+    conn.execute(
+        sa.text("INSERT INTO login_lockouts (email, locked_until) VALUES ('x@y.z', :until)"),
+        {"until": until},
+    )
+    conn.execute(
+        sa.text(
+            "INSERT INTO audit_events (occurred_at, action, outcome, request_id) "
+            "VALUES (CURRENT_TIMESTAMP, 'old', 'success', 'r1')"
+        )
+    )
+    commit(conn)
+    command.upgrade(config, "0007")
+    commit(conn)
+    email, failures, locked = conn.execute(
+        sa.text("SELECT email, failures, locked_until FROM login_throttles")
+    ).one()
+    assert (email, failures) == ("x@y.z", 0) and str(locked).startswith("2030-01-01")
+    row = conn.execute(sa.text("SELECT request_id, client_request_id FROM audit_events")).one()
+    assert tuple(row) == ("r1", None)
+    with pytest.raises(sa.exc.DatabaseError):
+        conn.execute(sa.text("UPDATE audit_events SET action = 'y'"))
+    conn.rollback()
+    command.downgrade(config, "0006")
+    commit(conn)
+    assert conn.execute(sa.text("SELECT email FROM login_lockouts")).scalar() == "x@y.z"
+    assert "client_request_id" not in {
+        c["name"] for c in sa.inspect(conn).get_columns("audit_events")
+    }
+    with pytest.raises(sa.exc.DatabaseError):
+        conn.execute(sa.text("DELETE FROM audit_events"))
+    conn.rollback()

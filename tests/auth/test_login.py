@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 import auth.service
 from auth.login import AUTH_COOKIE
-from auth.models import Credential, LoginFailure, User
+from auth.models import Credential, LoginThrottle, User
 from auth.service import secret_digest
 from core.db import utcnow
 from core.extensions import db
@@ -44,7 +44,7 @@ def fail_login(client, email, times):
 
 def failures_in_db(app, email):
     with app.app_context():
-        stmt = sa.select(sa.func.count()).where(LoginFailure.email == email)
+        stmt = sa.select(LoginThrottle.failures).where(LoginThrottle.email == email)
         return db.session.execute(stmt).scalar_one()
 
 
@@ -308,16 +308,84 @@ def test_failures_before_a_served_lockout_do_not_count_again(monkeypatch, client
     assert r.status_code == 200
 
 
-def test_failures_older_than_the_window_do_not_count(app, client, account):
+def test_failures_older_than_the_window_do_not_count(monkeypatch, client, account):
     email = account()
     fail_login(client, email, 4)
-    with app.app_context():
-        db.session.execute(
-            sa.update(LoginFailure)
-            .where(LoginFailure.email == email)
-            .values(failed_at=utcnow() - timedelta(minutes=16))
-        )
-        db.session.commit()
+    shift_clock(monkeypatch, timedelta(minutes=16))
     fail_login(client, email, 1)  # only one failure inside the window now
     r = client.post(LOGIN, json={"email": email, "password": DEFAULT_PASSWORD})
     assert r.status_code == 200
+
+
+def test_a_successful_login_does_not_count_as_a_failure(app, client, account):
+    email = account()
+    fail_login(client, email, 2)
+    assert (
+        client.post(LOGIN, json={"email": email, "password": DEFAULT_PASSWORD}).status_code == 200
+    )
+    assert failures_in_db(app, email) == 2
+    fail_login(client, email, 2)
+    assert (
+        client.post(LOGIN, json={"email": email, "password": DEFAULT_PASSWORD}).status_code == 200
+    )
+
+
+def test_attempts_during_a_lockout_are_not_counted_and_do_not_extend_it(
+    monkeypatch, app, client, account
+):
+    email = account()
+    fail_login(client, email, 5)
+    shift_clock(monkeypatch, timedelta(minutes=10))
+    wrong = client.post(LOGIN, json={"email": email, "password": "wrong-password-123"})
+    assert wrong.status_code == 429
+    assert failures_in_db(app, email) == 5
+    shift_clock(monkeypatch, timedelta(minutes=15, seconds=5))
+    assert (
+        client.post(LOGIN, json={"email": email, "password": DEFAULT_PASSWORD}).status_code == 200
+    )
+
+
+# --- demo accounts in production -------------------------------------------------------------
+
+
+@pytest.fixture
+def production(app):
+    app.config["ENV_NAME"] = "production"
+    yield
+    app.config["ENV_NAME"] = "development"
+
+
+def test_demo_account_cannot_sign_in_in_production(app, client, account, production):
+    email = account(email="clinician@demo.centre")
+    r = client.post(LOGIN, json={"email": email, "password": DEFAULT_PASSWORD})
+    wrong = client.post(LOGIN, json={"email": email, "password": "not-the-password-1"})
+    assert r.status_code == wrong.status_code == 401
+    assert r.get_json() == wrong.get_json()  # nothing says why
+    assert (
+        client.post(TOKENS, json={"email": email, "password": DEFAULT_PASSWORD}).status_code == 401
+    )
+
+
+def test_published_demo_password_cannot_sign_in_in_production(app, client, account, production):
+    email = account(password=auth.service.DEMO_PASSWORD)
+    r = client.post(LOGIN, json={"email": email, "password": auth.service.DEMO_PASSWORD})
+    assert r.status_code == 401
+
+
+def test_demo_account_token_issued_before_production_stops_working(app, client, account):
+    email = account(email="manager@demo.centre")
+    token = client.post(TOKENS, json={"email": email, "password": DEFAULT_PASSWORD})
+    auth_header = {"Authorization": f"Bearer {token.get_json()['token']}"}
+    assert client.get(ME, headers=auth_header).status_code == 200
+    app.config["ENV_NAME"] = "production"
+    try:
+        assert client.get(ME, headers=auth_header).status_code == 401
+    finally:
+        app.config["ENV_NAME"] = "development"
+
+
+def test_demo_accounts_sign_in_outside_production(client, account):
+    email = account(email="intake@demo.centre")
+    assert (
+        client.post(LOGIN, json={"email": email, "password": DEFAULT_PASSWORD}).status_code == 200
+    )

@@ -19,7 +19,7 @@ TOKENS = "/api/v1/auth/tokens"
 ME = "/api/v1/auth/me"
 LOGOUT = "/api/v1/auth/logout"
 PASSWORD = "/api/v1/auth/password"
-NEW_PASSWORD = "violet-harbour-lantern-42"
+NEW_PASSWORD = "violet-meadow-quarry-42"
 
 
 @pytest.fixture

@@ -86,6 +86,48 @@ def test_staff_list_filters_by_role(login_as):
     assert clinician.user_id not in {item["id"] for item in items}
 
 
+@pytest.fixture
+def deactivated(app):
+    """A deactivated counsellor; returns its id."""
+    with app.app_context():
+        staff_id = make_user("counsellor", active=False)
+        db.session.commit()
+    return staff_id
+
+
+def listed_ids(api, **params):
+    body = api.get(STAFF, query_string={"per_page": 200, **params}).get_json()
+    return {item["id"] for item in body["items"]}, body["total"]
+
+
+@pytest.mark.parametrize("role", ["intake", "counsellor", "clinician"])
+def test_staff_list_never_shows_deactivated_accounts_to_other_roles(login_as, deactivated, role):
+    api = login_as(role)
+    everyone, _ = listed_ids(api)
+    active, _ = listed_ids(api, active="true")
+    assert deactivated not in everyone and deactivated not in active
+    assert api.user_id in everyone
+    r = api.get(STAFF, query_string={"active": "false"})
+    assert r.status_code == 200
+    assert r.get_json() == {"items": [], "page": 1, "per_page": 50, "total": 0}
+
+
+def test_inactive_filter_for_other_roles_reads_like_no_inactive_accounts(login_as, deactivated):
+    counsellor = login_as("counsellor")
+    some = counsellor.get(STAFF, query_string={"active": "false", "role": "counsellor"})
+    none = counsellor.get(STAFF, query_string={"active": "false", "role": "manager"})
+    assert some.get_json() == none.get_json()
+
+
+@pytest.mark.parametrize("role", ["manager", "admin"])
+def test_managers_and_admins_list_deactivated_accounts(login_as, deactivated, role):
+    api = login_as(role)
+    inactive, total = listed_ids(api, active="false")
+    assert deactivated in inactive and total >= 1
+    assert deactivated in listed_ids(api)[0]
+    assert deactivated not in listed_ids(api, active="true")[0]
+
+
 def test_staff_list_with_unknown_role_is_422(login_as):
     r = login_as("clinician").get(STAFF, query_string={"role": "surgeon"})
     assert r.status_code == 422

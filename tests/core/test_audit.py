@@ -3,6 +3,7 @@ list it, and nobody can change or remove it (API.md "Who sees what")."""
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -13,6 +14,12 @@ from core import audit
 from core.audit import AuditEvent
 from core.extensions import db
 from tests.factories import make_case, make_user
+
+
+def rid(name: str) -> str:
+    """A well-formed client request id (X-Request-ID), one per name."""
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, name))
+
 
 CLIENTS = "/api/v1/clients"
 EVENTS = "/api/v1/audit-events"
@@ -60,10 +67,10 @@ def planted_events(app):
 
 
 def test_creating_a_client_writes_an_audit_event(app, intake):
-    r = intake.post(CLIENTS, json=NEW_CLIENT, headers={"X-Request-ID": "create-req-1"})
+    r = intake.post(CLIENTS, json=NEW_CLIENT, headers={"X-Request-ID": rid("create-req-1")})
     assert r.status_code == 201
     new_id = r.get_json()["id"]
-    [event] = events_where(app, AuditEvent.request_id == "create-req-1")
+    [event] = events_where(app, AuditEvent.client_request_id == rid("create-req-1"))
     assert event.action == "client.create"
     assert event.actor_id == intake.user_id
     assert event.actor_email.endswith("@test.centre")
@@ -76,9 +83,9 @@ def test_creating_a_client_writes_an_audit_event(app, intake):
 
 
 def test_reading_a_client_writes_an_audit_event(app, intake, client_id):
-    r = intake.get(f"{CLIENTS}/{client_id}", headers={"X-Request-ID": "read-req-1"})
+    r = intake.get(f"{CLIENTS}/{client_id}", headers={"X-Request-ID": rid("read-req-1")})
     assert r.status_code == 200
-    [event] = events_where(app, AuditEvent.request_id == "read-req-1")
+    [event] = events_where(app, AuditEvent.client_request_id == rid("read-req-1"))
     assert event.action == "client.read"
     assert event.actor_id == intake.user_id
     assert event.client_id == client_id
@@ -86,18 +93,20 @@ def test_reading_a_client_writes_an_audit_event(app, intake, client_id):
 
 
 def test_listing_clients_audits_each_client_shown(app, intake, client_id):
-    r = intake.get(CLIENTS, query_string={"q": "Trail"}, headers={"X-Request-ID": "list-req-1"})
+    r = intake.get(
+        CLIENTS, query_string={"q": "Trail"}, headers={"X-Request-ID": rid("list-req-1")}
+    )
     assert r.status_code == 200
-    events = events_where(app, AuditEvent.request_id == "list-req-1")
+    events = events_where(app, AuditEvent.client_request_id == rid("list-req-1"))
     assert [e.client_id for e in events] == [client_id]
     assert events[0].actor_id == intake.user_id
 
 
 def test_refused_read_of_client_is_audited_with_its_status(app, login_as, client_id):
     counsellor = login_as("counsellor")  # not on this client's caseload
-    r = counsellor.get(f"{CLIENTS}/{client_id}", headers={"X-Request-ID": "refused-1"})
+    r = counsellor.get(f"{CLIENTS}/{client_id}", headers={"X-Request-ID": rid("refused-1")})
     assert r.status_code == 404
-    [event] = events_where(app, AuditEvent.request_id == "refused-1")
+    [event] = events_where(app, AuditEvent.client_request_id == rid("refused-1"))
     assert event.outcome == "404"
     assert event.actor_id == counsellor.user_id
     assert event.record_id == client_id
@@ -217,8 +226,10 @@ def test_audit_events_invalid_filter_is_422(login_as, params, field):
 
 def test_reading_the_audit_trail_is_itself_audited(app, login_as):
     manager = login_as("manager")
-    manager.get(EVENTS, query_string={"client_id": 5}, headers={"X-Request-ID": "audit-read-1"})
-    [event] = events_where(app, AuditEvent.request_id == "audit-read-1")
+    manager.get(
+        EVENTS, query_string={"client_id": 5}, headers={"X-Request-ID": rid("audit-read-1")}
+    )
+    [event] = events_where(app, AuditEvent.client_request_id == rid("audit-read-1"))
     assert event.action == "audit.read"
     assert event.actor_id == manager.user_id
     assert event.detail["filters"]["client_id"] == 5
@@ -297,3 +308,43 @@ def test_refused_request_on_a_case_names_the_client(app, login_as):
             .first()
         )
     assert (event.action, event.outcome, event.client_id) == ("cases.get_case", "404", client_id)
+
+
+# --- request ids -----------------------------------------------------------------------------
+
+
+def test_client_request_id_is_stored_beside_the_servers_own(app, intake):
+    sent = rid("trace-me").upper()  # any case; stored canonical
+    r = intake.post(CLIENTS, json=NEW_CLIENT, headers={"X-Request-ID": sent})
+    [event] = events_where(app, AuditEvent.client_request_id == sent.lower())
+    assert event.request_id == r.headers["X-Request-ID"] != sent.lower()
+    assert len(event.request_id) == 32 and int(event.request_id, 16) >= 0
+
+
+@pytest.mark.parametrize(
+    "sent",
+    [
+        "create-req-1",
+        "x" * 64,
+        "00000000-0000-0000-0000-00000000000",  # one digit short
+        "{12345678-1234-1234-1234-123456789abc}",
+        "12345678123412341234123456789abc",
+        "<script>alert(1)</script>",
+    ],
+)
+def test_malformed_client_request_id_is_ignored(app, intake, sent):
+    r = intake.post(CLIENTS, json=NEW_CLIENT, headers={"X-Request-ID": sent})
+    assert r.status_code == 201
+    assert "X-Client-Request-ID" not in r.headers
+    [event] = events_where(app, AuditEvent.request_id == r.headers["X-Request-ID"])
+    assert event.client_request_id is None
+    assert event.request_id != sent
+
+
+def test_audit_event_list_shows_both_request_ids(login_as, intake, client_id):
+    sent = rid("listed")
+    intake.get(f"{CLIENTS}/{client_id}", headers={"X-Request-ID": sent})
+    items = login_as("manager").get(EVENTS, query_string={"client_id": client_id}).get_json()
+    read = next(item for item in items["items"] if item["action"] == "client.read")
+    assert read["client_request_id"] == sent
+    assert read["request_id"] and read["request_id"] != sent

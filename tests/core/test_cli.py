@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
+from auth.cli import DEMO_PASSWORD
 from auth.models import User
 from cases.models import Case
 from core.extensions import db
@@ -17,6 +18,8 @@ def test_seed_demo_is_idempotent_and_prints_one_login_per_role(app):
         assert f"{role}@demo.centre" in first.output
     second = runner.invoke(args=["seed-demo"])
     assert second.exit_code == 0 and "already present" in second.output
+    assert DEMO_PASSWORD in first.output  # printed when the accounts are created
+    assert DEMO_PASSWORD not in second.output  # not in the log of every later start
     with app.app_context():
         assert db.session.execute(sa.select(sa.func.count(Case.id))).scalar() == 3
         emails = db.session.execute(sa.select(User.email)).scalars().all()

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import uuid
 from http import HTTPStatus
 
 import pytest
@@ -13,6 +14,12 @@ from core.errors import Conflict
 from core.extensions import db
 from intake import service as intake_service
 from intake.models import Client
+
+
+def rid(name: str) -> str:
+    """A well-formed client request id (X-Request-ID), one per name."""
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, name))
+
 
 CLIENTS = "/api/v1/clients"
 JSON = {"Content-Type": "application/json"}
@@ -147,9 +154,12 @@ def test_security_headers_on_success(intake):
     assert r.headers["Cache-Control"] == "no-store"
 
 
-def test_request_id_is_echoed(intake):
-    r = intake.get("/api/v1/auth/me", headers={"X-Request-ID": "trace-abc-123"})
-    assert r.headers["X-Request-ID"] == "trace-abc-123"
+def test_client_request_id_is_echoed_beside_the_servers_own(intake):
+    sent = rid("trace-abc-123")
+    r = intake.get("/api/v1/auth/me", headers={"X-Request-ID": sent})
+    assert r.headers["X-Client-Request-ID"] == sent
+    assert r.headers["X-Request-ID"] != sent
+    assert uuid.UUID(hex=r.headers["X-Request-ID"])
 
 
 def test_request_id_is_generated_when_absent(client):
@@ -168,14 +178,14 @@ def _fail_after_flush(client_id):
 
 def test_failed_request_leaves_no_partial_write_but_is_audited(app, monkeypatch, intake):
     monkeypatch.setattr(intake_service, "mrn_for", _fail_after_flush)
-    r = intake.post(CLIENTS, json=NEW_CLIENT, headers={"X-Request-ID": "failed-create-1"})
+    r = intake.post(CLIENTS, json=NEW_CLIENT, headers={"X-Request-ID": rid("failed-create-1")})
     assert_error_shape(r, 409)
     with app.app_context():
         clients = db.session.execute(
             sa.select(sa.func.count()).where(Client.last_name == NEW_CLIENT["last_name"])
         ).scalar_one()
         events = db.session.execute(
-            sa.select(AuditEvent).where(AuditEvent.request_id == "failed-create-1")
+            sa.select(AuditEvent).where(AuditEvent.client_request_id == rid("failed-create-1"))
         ).scalars()
         events = list(events)
     assert clients == 0
