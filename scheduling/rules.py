@@ -98,9 +98,10 @@ def expand_weekly(
 
 
 def _occurrence(local_start: datetime, length: timedelta, tz: ZoneInfo) -> Occurrence:
+    """The start keeps its wall-clock time; the session keeps its length in elapsed time, so
+    a clock change during it (or a start in a spring-forward gap) never shortens it to 0."""
     start = local_start.replace(tzinfo=tz).astimezone(UTC)
-    end = (local_start + length).replace(tzinfo=tz).astimezone(UTC)
-    return Occurrence(start, end)
+    return Occurrence(start, start + length)
 
 
 def overlaps(a_start: datetime, a_end: datetime, b_start: datetime, b_end: datetime) -> bool:

@@ -127,3 +127,10 @@ def test_expansion_keeps_local_time_and_weekday(start, minutes, count, zone):
         assert local.weekday() == first.weekday()
         assert local.date() == (first + timedelta(weeks=i)).date()
         assert occurrence.ends_at > occurrence.starts_at
+
+
+def test_a_weekly_session_starting_in_a_spring_forward_gap_keeps_its_length():
+    # 01:00 on 2029-03-25 does not exist in London (clocks go from 01:00 GMT to 02:00 BST).
+    first = datetime(2029, 3, 18, 1, 0, tzinfo=ZoneInfo(LONDON))
+    occurrences = expand_weekly(first, first + timedelta(hours=1), LONDON, count=2)
+    assert [o.ends_at - o.starts_at for o in occurrences] == [timedelta(hours=1)] * 2
