@@ -170,6 +170,11 @@ class FollowUpCompleteSchema(StrictSchema):
 
 
 class DischargedCaseSchema(CaseSchema):
-    """The discharged case, with the follow-ups the discharge scheduled."""
+    """The discharged case, with the follow-ups the discharge scheduled and the therapy
+    sessions it left."""
 
     follow_ups = fields.List(fields.Nested(FollowUpSchema))
+    #: sessions not yet started that the case was withdrawn from.
+    withdrawn_session_count = fields.Integer()
+    #: of those, the ones cancelled because no client remained (groups are kept).
+    cancelled_session_ids = fields.List(fields.Integer())

@@ -93,8 +93,10 @@ def list_aftercare_plan_versions(args: dict[str, Any], case_id: int) -> Any:
 def discharge_case(data: dict[str, Any], case_id: int) -> Any:
     """Discharge `{reason, date, summary}`: `completed` needs an agreed aftercare plan (409
     with `missing`); other reasons without one raise an `aftercare_missing` flag. Frees the
-    bed, admits the first case on the waitlist and schedules the follow-ups (answered in
-    `follow_ups`), all at once or not at all."""
+    bed, admits the first case on the waitlist, schedules the follow-ups (answered in
+    `follow_ups`) and withdraws the case from every session that has not started
+    (`withdrawn_session_count`; `cancelled_session_ids` for those left without a client),
+    all at once or not at all."""
     case = service.discharge(case_id, actor=current_actor(), **data)
     db.session.commit()
     set_etag(case)

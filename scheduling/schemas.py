@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from datetime import date, datetime
 from typing import Any
 
 import marshmallow as ma
@@ -11,7 +13,32 @@ from core.http import PageArgsSchema, StrictSchema
 from scheduling.models import Attendance, ParticipantStatus, SessionStatus, SessionType
 
 _id = fields.Integer(strict=True, validate=validate.Range(min=1))
+
+_DATE_ONLY = re.compile(r"\d{4}-\d{2}-\d{2}")
+#: Timestamps carry an offset. The range every date and timestamp must lie in (API.md,
+#: 1900-01-01 ... 2200-12-31) is checked for every field by `core.input`.
 _aware = {"format": "iso"}
+
+
+class DateOrTimestamp(fields.Field):
+    """A date (`2026-12-02`) or an ISO 8601 timestamp with an offset; the service reads a
+    date as the start of that day in CENTRE_TIMEZONE."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        metadata = {
+            "type": "string",
+            "example": "2026-12-02",
+            "description": "A date (start of that day in CENTRE_TIMEZONE) or a timestamp "
+            "with an offset.",
+        }
+        super().__init__(metadata=metadata, **kwargs)
+
+    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> date | datetime:
+        if not isinstance(value, str):
+            raise ma.ValidationError("Give a date or a timestamp with an offset.")
+        if _DATE_ONLY.fullmatch(value):
+            return fields.Date().deserialize(value)
+        return fields.AwareDateTime(format="iso").deserialize(value)
 
 
 def _one_of(choices: Any) -> validate.OneOf:
@@ -86,8 +113,10 @@ class AttendanceSchema(StrictSchema):
 
 
 class SessionQuerySchema(PageArgsSchema):
-    from_ = fields.AwareDateTime(data_key="from", **_aware)
-    to = fields.AwareDateTime(**_aware)
+    #: sessions ending after `from` and starting before `to`; a date means the start of
+    #: that day in CENTRE_TIMEZONE (so `to` is exclusive: `to=2026-12-03` ends with the 2nd).
+    from_ = DateOrTimestamp(data_key="from")
+    to = DateOrTimestamp()
     facilitator_id = fields.Integer(validate=validate.Range(min=1))
     case_id = fields.Integer(validate=validate.Range(min=1))
     type = fields.Enum(SessionType, by_value=True)
@@ -114,9 +143,18 @@ class SessionSchema(ma.Schema):
     family_members = fields.List(fields.Dict(), allow_none=True)
     status = fields.Enum(SessionStatus, by_value=True)
     cancel_reason = fields.String(allow_none=True)
-    #: booked participants (for a counsellor who is not the facilitator: their own only).
+    #: booked participants; a counsellor sees only those on their own caseload.
     participants = fields.List(fields.Nested(ParticipantSchema), attribute="visible_participants")
+    #: booked participants not shown (other caseloads): "+2 others".
+    other_participant_count = fields.Integer()
     version = fields.Integer()
+
+
+class SessionActionSchema(SessionSchema):
+    """The session in the path after an action, and every session the action changed
+    (several with `scope: following`)."""
+
+    affected_session_ids = fields.List(fields.Integer())
 
 
 class BookingSchema(ma.Schema):

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlsplit
 
-from flask import Response, request, url_for
+from flask import Response, current_app, request
 from flask_login import current_user
 from flask_smorest import Blueprint
 
@@ -21,8 +22,9 @@ from cases.service import get_case
 from core import audit
 from core.errors import NotFound, Unauthorized
 from core.extensions import db
-from core.http import check_if_match, page_schema, paginate, set_etag
+from core.http import PageArgsSchema, check_if_match, page_schema, paginate, set_etag
 from scheduling import calendar, service
+from scheduling.models import TherapySession
 from scheduling.schemas import (
     AttendanceSchema,
     BookingSchema,
@@ -33,6 +35,7 @@ from scheduling.schemas import (
     RoomSchema,
     RoomUpdateSchema,
     ScopeSchema,
+    SessionActionSchema,
     SessionCancelSchema,
     SessionCreateSchema,
     SessionQuerySchema,
@@ -40,12 +43,21 @@ from scheduling.schemas import (
     SessionUpdateSchema,
 )
 
+#: Where the app is reached when the configuration does not say (core.config's default).
+DEFAULT_PUBLIC_URL = "http://127.0.0.1:5000"
+
 bp = Blueprint("sessions", __name__, url_prefix="/api/v1", description="Therapy sessions")
 
 
-def _respond(sessions: list[Any], actor: User) -> list[Any]:
-    service.show_participants(sessions, actor)
-    return sessions
+def _shown(
+    session: TherapySession, actor: User, changed: list[TherapySession] | None = None
+) -> TherapySession:
+    """The session as the actor may see it (audited); after an action, with the ids of
+    every session it changed."""
+    service.show_sessions([session], actor)
+    if changed is not None:
+        session.affected_session_ids = [s.id for s in changed]
+    return session
 
 
 @bp.post("/sessions")
@@ -56,11 +68,13 @@ def book_session(data: dict[str, Any]) -> Any:
     """Book a session or a weekly series (`recurrence: {frequency: weekly, count | until}`,
     expanded in CENTRE_TIMEZONE so wall-clock times hold across DST). A clash of
     facilitator, client or room, or a group or room over capacity, is a 409 listing every
-    conflict, and nothing is booked. Only admitted or active cases can be booked."""
+    conflict, and nothing is booked. Only admitted or active cases can be booked;
+    counsellors book their own cases."""
     actor = current_actor()
     series_id, sessions = service.book_session(data, actor=actor)
+    service.show_sessions(sessions, actor, action=None)  # audited as session.book
     db.session.commit()
-    return {"series_id": series_id, "sessions": _respond(sessions, actor)}
+    return {"series_id": series_id, "sessions": sessions}
 
 
 @bp.get("/sessions")
@@ -68,18 +82,13 @@ def book_session(data: dict[str, Any]) -> Any:
 @bp.arguments(SessionQuerySchema, location="query")
 @bp.response(200, page_schema(SessionSchema))
 def list_sessions(args: dict[str, Any]) -> Any:
-    """Sessions overlapping [from, to), by start time. Counsellors see sessions they
-    facilitate or that book a client on their caseload."""
+    """Sessions overlapping [from, to), by start time; `from` and `to` take a date (the
+    start of that day in CENTRE_TIMEZONE) or a timestamp. Counsellors see sessions they
+    facilitate or that book a client on their caseload, and only those clients."""
     actor = current_actor()
     filters = {k: v for k, v in args.items() if k not in ("page", "per_page")}
     page = paginate(service.list_sessions(actor=actor, **filters), args["page"], args["per_page"])
-    _respond(page["items"], actor)
-    audit.record_many(
-        "session.list",
-        actor=actor,
-        record_type="therapy_session",
-        rows=[(s.id, None) for s in page["items"]],
-    )
+    service.show_sessions(page["items"], actor, action="session.list")
     db.session.commit()
     return page
 
@@ -89,10 +98,10 @@ def list_sessions(args: dict[str, Any]) -> Any:
 @bp.response(200, SessionSchema)
 def get_session(session_id: int) -> Any:
     actor = current_actor()
-    session = service.get_session(session_id, actor=actor)
+    session = _shown(service.get_session(session_id, actor=actor), actor)
     db.session.commit()
     set_etag(session)
-    return _respond([session], actor)[0]
+    return session
 
 
 @bp.patch("/sessions/<int:session_id>")
@@ -100,85 +109,105 @@ def get_session(session_id: int) -> Any:
 @bp.arguments(SessionUpdateSchema)
 @bp.response(200, SessionSchema)
 def update_session(data: dict[str, Any], session_id: int) -> Any:
-    """Reschedule, re-staff or re-room one occurrence (If-Match); conflicts are 409."""
+    """Reschedule, re-staff or re-room one occurrence (If-Match); conflicts are 409. A
+    counsellor may edit only sessions they facilitate whose booked cases are all theirs."""
     actor = current_actor()
     session = service.get_session(session_id, actor=actor, for_update=True)
+    service.require_may_manage([session], actor)  # 403 before 428/412
     check_if_match(session)
     service.update_session(session, data, actor=actor)
+    _shown(session, actor)
     db.session.commit()
     set_etag(session)
-    return _respond([session], actor)[0]
+    return session
 
 
 @bp.post("/sessions/<int:session_id>/participants")
 @permission_required(Permission.SESSION_WRITE)
 @bp.arguments(ParticipantAddSchema)
-@bp.response(200, SessionSchema(many=True))
+@bp.response(200, SessionActionSchema)
 def add_participant(data: dict[str, Any], session_id: int) -> Any:
     """Add a case to this occurrence, or (`scope: following`) to it and every later one of
-    its series, without recreating the series. Returns the sessions changed."""
+    its series, without recreating the series. Answers the session in the path, with
+    `affected_session_ids`. Counsellors add their own cases."""
     actor = current_actor()
     session = service.get_session(session_id, actor=actor, for_update=True)
     changed = service.add_participant(session, data["case_id"], data["scope"], actor=actor)
+    _shown(session, actor, changed)
     db.session.commit()
-    return _respond(changed, actor)
+    set_etag(session)
+    return session
 
 
 @bp.post("/sessions/<int:session_id>/participants/<int:case_id>/withdraw")
 @permission_required(Permission.SESSION_WRITE)
 @bp.arguments(ScopeSchema)
-@bp.response(200, SessionSchema(many=True))
+@bp.response(200, SessionActionSchema)
 def withdraw_participant(data: dict[str, Any], session_id: int, case_id: int) -> Any:
-    """Withdraw a case from this occurrence or (`scope: following`) the rest of the series."""
+    """Withdraw a case from this occurrence or (`scope: following`) the rest of the series.
+    Answers the session in the path, with `affected_session_ids`."""
     actor = current_actor()
     session = service.get_session(session_id, actor=actor, for_update=True)
     changed = service.withdraw_participant(session, case_id, data["scope"], actor=actor)
+    _shown(session, actor, changed)
     db.session.commit()
-    return _respond(changed, actor)
+    set_etag(session)
+    return session
 
 
 @bp.post("/sessions/<int:session_id>/attendance")
 @permission_required(Permission.SESSION_WRITE)
 @bp.arguments(AttendanceSchema)
-@bp.response(200, SessionSchema)
+@bp.response(200, SessionActionSchema)
 def record_attendance(data: dict[str, Any], session_id: int) -> Any:
-    """Attended, late, absent or excused per participant; 409 before the session starts."""
+    """Attended, late, absent or excused per participant; 409 before the session starts.
+    Counsellors record attendance for their own cases."""
     actor = current_actor()
     session = service.get_session(session_id, actor=actor, for_update=True)
     service.record_attendance(session, data["records"], actor=actor)
+    _shown(session, actor, [session])
     db.session.commit()
     set_etag(session)
-    return _respond([session], actor)[0]
+    return session
 
 
 @bp.post("/sessions/<int:session_id>/cancel")
 @permission_required(Permission.SESSION_WRITE)
 @bp.arguments(SessionCancelSchema)
-@bp.response(200, SessionSchema(many=True))
+@bp.response(200, SessionActionSchema)
 def cancel_session(data: dict[str, Any], session_id: int) -> Any:
-    """Cancel this occurrence, or (`scope: following`) it and the rest of its series."""
+    """Cancel this occurrence, or (`scope: following`) it and the rest of its series.
+    Answers the session in the path, with `affected_session_ids`. A counsellor may cancel
+    only sessions they facilitate whose booked cases are all theirs."""
     actor = current_actor()
     session = service.get_session(session_id, actor=actor, for_update=True)
     changed = service.cancel_session(session, data["reason"], data["scope"], actor=actor)
+    _shown(session, actor, changed)
     db.session.commit()
-    return _respond(changed, actor)
+    set_etag(session)
+    return session
 
 
 @bp.get("/cases/<int:case_id>/attendance")
 @permission_required(Permission.SESSION_READ)
-@bp.response(200, CaseAttendanceSchema(many=True))
-def case_attendance(case_id: int) -> Any:
+@bp.arguments(PageArgsSchema, location="query")
+@bp.response(200, page_schema(CaseAttendanceSchema))
+def case_attendance(args: dict[str, Any], case_id: int) -> Any:
     """The case's sessions and attendance, oldest first (part of the case record)."""
-    rows = service.case_attendance(case_id, actor=current_actor())
+    page = service.case_attendance(
+        case_id, actor=current_actor(), page=args["page"], per_page=args["per_page"]
+    )
     db.session.commit()
-    return rows
+    return page
 
 
 @bp.get("/rooms")
 @permission_required(Permission.FACILITY_READ)
-@bp.response(200, RoomSchema(many=True))
-def list_rooms() -> Any:
-    return list(db.session.execute(service.list_rooms()).scalars())
+@bp.arguments(PageArgsSchema, location="query")
+@bp.response(200, page_schema(RoomSchema))
+def list_rooms(args: dict[str, Any]) -> Any:
+    """Therapy rooms by name."""
+    return paginate(service.list_rooms(), args["page"], args["per_page"])
 
 
 @bp.post("/rooms")
@@ -214,6 +243,17 @@ def _ics(body: bytes, name: str) -> Response:
     return response
 
 
+def _public_feed_url(staff_id: int, token: str) -> str:
+    """The feed's absolute URL under the configured `PUBLIC_URL`, never the request's
+    `Host` header (which a caller, or a proxy, controls)."""
+    base = urlsplit(current_app.config.get("PUBLIC_URL") or DEFAULT_PUBLIC_URL)
+    adapter = current_app.url_map.bind(
+        base.netloc, script_name=base.path or "/", url_scheme=base.scheme or "https"
+    )
+    values = {"staff_id": staff_id, "token": token}
+    return adapter.build("sessions.staff_calendar", values, force_external=True)
+
+
 @bp.post("/auth/calendar-token")
 @permission_required(Permission.OWN_CALENDAR)
 @bp.response(201, CalendarTokenSchema)
@@ -224,8 +264,7 @@ def issue_calendar_token() -> Any:
     revoke_all(actor.id, kinds=[CredentialKind.CALENDAR])
     issued = issue_credential(actor, CredentialKind.CALENDAR, label="calendar feed")
     db.session.commit()
-    url = url_for("sessions.staff_calendar", staff_id=actor.id, token=issued.secret, _external=True)
-    return {"token": issued.secret, "feed_url": url}
+    return {"token": issued.secret, "feed_url": _public_feed_url(actor.id, issued.secret)}
 
 
 @bp.delete("/auth/calendar-token")
@@ -265,8 +304,7 @@ def staff_calendar(staff_id: int) -> Any:
     """A staff member's own sessions as RFC 5545. Authenticates with `?token=` (a feed token
     from POST /auth/calendar-token) or the usual login."""
     reader = _feed_reader(staff_id)
-    body = calendar.build_calendar("Therapy sessions", calendar.staff_sessions(staff_id))
-    audit.record("calendar.staff.read", actor=reader, record_type="user", record_id=staff_id)
+    body = calendar.staff_feed(staff_id, reader=reader)
     db.session.commit()
     return _ics(body, "sessions")
 
@@ -275,8 +313,10 @@ def staff_calendar(staff_id: int) -> Any:
 @permission_required(Permission.SESSION_READ)
 @bp.response(200, content_type="text/calendar")
 def case_calendar(case_id: int) -> Any:
-    """A case's booked sessions as RFC 5545 (client initials only)."""
-    case = get_case(case_id, actor=current_actor(), action="calendar.case.read")
-    body = calendar.build_calendar(f"Case {case.id} sessions", calendar.case_sessions(case.id))
+    """A case's booked sessions as RFC 5545: the case's client's initials only, everyone
+    else in a shared group as "+N others"."""
+    actor = current_actor()
+    case = get_case(case_id, actor=actor, action="calendar.case.read")
+    body = calendar.case_feed(case, reader=actor)
     db.session.commit()
     return _ics(body, f"case-{case.id}")
