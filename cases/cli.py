@@ -9,8 +9,9 @@ from typing import Any
 import sqlalchemy as sa
 
 from auth.cli import demo_user
+from cases.beds import create_bed
 from cases.models import Bed, Case
-from cases.service import create_bed, open_case
+from cases.service import open_case
 from core.extensions import db
 from intake.assessment_service import start_assessment, submit_assessment
 from intake.models import Client

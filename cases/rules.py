@@ -8,6 +8,10 @@
 - The setting follows the level: levels 0.5-2.5 are outpatient, 3.1-4 inpatient.
 - A discharge may be recorded up to 30 days late, never in the future, never before the case
   began (admission, or opening for a case that was never admitted).
+- A placement may be recorded up to 30 days late (`opened_on`), never in the future, never
+  before the assessment it is decided on nor before the client's previous discharge.
+- A discharged case still takes withdrawal scores for 30 days after its discharge date (a
+  taper that continues after discharge is still monitored); after that, a new case does.
 """
 
 import datetime as dt
@@ -19,12 +23,16 @@ __all__ = [
     "ALLOWED_TRANSITIONS",
     "DISCHARGE_BACKDATE_DAYS",
     "DISCHARGE_REASONS",
+    "LATE_ENTRY_DAYS",
     "OPEN_STATUSES",
+    "WITHDRAWAL_AFTER_DISCHARGE_DAYS",
     "CaseStatus",
     "TransitionNotAllowed",
     "check_transition",
     "status_for_level_change",
     "validate_discharge_date",
+    "validate_opened_on",
+    "withdrawal_recording_error",
 ]
 
 
@@ -58,6 +66,12 @@ DISCHARGE_REASONS: tuple[str, ...] = (
 
 #: How many days in the past a discharge date may lie (recorded late).
 DISCHARGE_BACKDATE_DAYS = 30
+
+#: How many days in the past a placement may be recorded (`opened_on`).
+LATE_ENTRY_DAYS = 30
+
+#: For how many days after its discharge date a case still takes withdrawal scores.
+WITHDRAWAL_AFTER_DISCHARGE_DAYS = 30
 
 #: Statuses whose case is (or is waiting to be) in a bed; ``active`` is the outpatient one.
 _INPATIENT_STATUSES = frozenset({CaseStatus.WAITLISTED, CaseStatus.ADMITTED})
@@ -141,6 +155,54 @@ def validate_discharge_date(
     if discharge_date < started_on:
         return f"The discharge date {discharge_date} is before the case began on {started_on}."
     return None
+
+
+def validate_opened_on(
+    opened_on: dt.date,
+    today: dt.date,
+    *,
+    assessed_on: dt.date,
+    last_discharge: dt.date | None = None,
+) -> str | None:
+    """An error message when a placement cannot be dated ``opened_on``, else None.
+
+    Allowed: from ``today - 30 days`` to ``today`` inclusive, not before ``assessed_on`` (the
+    assessment the placement is decided on) and not before ``last_discharge`` (the client's
+    previous episode ended then; the same day is allowed)."""
+    earliest = today - dt.timedelta(days=LATE_ENTRY_DAYS)
+    if opened_on > today:
+        return f"The opening date {opened_on} is in the future (today is {today})."
+    if opened_on < earliest:
+        return (
+            f"The opening date {opened_on} is more than {LATE_ENTRY_DAYS} days in the past; "
+            f"the earliest allowed is {earliest}."
+        )
+    if opened_on < assessed_on:
+        return f"The opening date {opened_on} is before the assessment of {assessed_on}."
+    if last_discharge is not None and opened_on < last_discharge:
+        return (
+            f"The opening date {opened_on} is before the client's previous case was "
+            f"discharged on {last_discharge}."
+        )
+    return None
+
+
+def withdrawal_recording_error(
+    status: CaseStatus, discharge_date: dt.date | None, today: dt.date
+) -> str | None:
+    """An error message when a case no longer takes withdrawal scores, else None: an open
+    case always does; a discharged one up to and including 30 days after its discharge
+    date."""
+    if status is not CaseStatus.DISCHARGED or discharge_date is None:
+        return None
+    last = discharge_date + dt.timedelta(days=WITHDRAWAL_AFTER_DISCHARGE_DAYS)
+    if today <= last:
+        return None
+    return (
+        f"The case was discharged on {discharge_date}; withdrawal scores can be recorded on "
+        f"it up to {WITHDRAWAL_AFTER_DISCHARGE_DAYS} days after discharge (until {last}). "
+        "Open a new case to record more."
+    )
 
 
 def _day(value: dt.date) -> dt.date:

@@ -26,6 +26,9 @@ class CaseCreateSchema(StrictSchema):
     bed_id = fields.Integer(allow_none=True, strict=True, validate=validate.Range(min=1))
     previous_case_id = fields.Integer(allow_none=True, strict=True, validate=validate.Range(min=1))
     care_team_ids = fields.List(_id, validate=validate.Length(max=20))
+    #: a placement recorded late: the day it began, up to 30 days back (default today, in
+    #: the centre's time zone); for inpatient levels also the admission date.
+    opened_on = fields.Date()
 
 
 class CaseUpdateSchema(StrictSchema):
@@ -108,10 +111,24 @@ class BedUpdateSchema(StrictSchema):
     active = fields.Boolean()
 
 
+class BedOccupantSchema(ma.Schema):
+    case_id = fields.Integer()
+    client_id = fields.Integer()
+    #: the client's initials only: the board is a shared screen.
+    initials = fields.String()
+
+
 class BedBoardEntrySchema(BedSchema):
+    id = fields.Integer(attribute="bed.id")
+    unit = fields.String(attribute="bed.unit")
+    room = fields.String(attribute="bed.room")
+    label = fields.String(attribute="bed.label")
+    active = fields.Boolean(attribute="bed.active")
+    version = fields.Integer(attribute="bed.version")
     occupied = fields.Boolean()
-    #: the occupant's case, or null (also null for a counsellor when not on their caseload).
-    occupant_case_id = fields.Integer(allow_none=True)
+    #: who is in the bed, when the caller may see that client; else null (even when
+    #: `occupied`: a bed on another caseload tells no identity).
+    occupant = fields.Nested(BedOccupantSchema, allow_none=True)
 
 
 class WaitlistEntrySchema(CaseSchema):

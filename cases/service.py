@@ -1,15 +1,15 @@
-"""Placement and case management: opening a case from a submitted assessment, beds and the
-waitlist, level changes, care teams and discharge.
+"""Placement and case management: opening a case from a submitted assessment (recorded on
+the day or up to 30 days late), the waitlist, level changes, care teams and discharge. Beds
+and the bed board are `cases.beds`.
 
-Concurrency: on PostgreSQL a free bed is claimed with `SELECT ... FOR UPDATE SKIP LOCKED`
-and state changes lock the case row first; on SQLite every transaction is `BEGIN IMMEDIATE`
-(core.extensions), so writers are serialised. Partial unique indexes (one open case per
-client, one admitted case per bed) back both up."""
+Concurrency: state changes lock the case row first (PostgreSQL); on SQLite every transaction
+is `BEGIN IMMEDIATE` (core.extensions), so writers are serialised. Partial unique indexes (one
+open case per client, one admitted case per bed) back both up."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -18,10 +18,18 @@ from auth.models import MembershipKind, Role, User
 from auth.permissions import client_visibility
 from auth.service import end_caseload, grant_caseload
 from cases import rules
-from cases.models import Bed, CareTeamMember, Case, LevelChange, Setting
+from cases.beds import (
+    WAITLIST_ORDER,
+    admit,
+    claim_free_bed,
+    free_bed_and_admit_next,
+    join_waitlist,
+    place_inpatient,
+)
+from cases.models import CareTeamMember, Case, LevelChange, Setting
 from cases.rules import CaseStatus
 from core import audit
-from core.clock import centre_today
+from core.clock import centre_date, centre_today, start_of_centre_day
 from core.db import utcnow
 from core.errors import Conflict, InvalidTransition, NotFound, ValidationFailed
 from core.extensions import db
@@ -100,136 +108,6 @@ def waitlist(*, actor: User) -> sa.Select[tuple[Case]]:
     )
 
 
-WAITLIST_ORDER = (Case.requires_urgent_review.desc(), Case.waitlisted_at, Case.id)
-
-
-# --- beds -------------------------------------------------------------------------------------
-
-
-def _bed_occupied() -> sa.Exists:
-    return sa.exists().where(Case.bed_id == Bed.id, Case.status == CaseStatus.ADMITTED)
-
-
-def _claim_free_bed() -> Bed | None:
-    """Lock and return the first free bed, skipping beds another transaction is claiming."""
-    stmt = (
-        sa.select(Bed)
-        .where(Bed.active.is_(True), ~_bed_occupied())
-        .order_by(Bed.unit, Bed.room, Bed.label, Bed.id)
-        .limit(1)
-        .with_for_update(skip_locked=True, of=Bed, key_share=True)
-    )
-    return db.session.execute(stmt).scalar_one_or_none()
-
-
-def _claim_named_bed(bed_id: int) -> Bed:
-    bed = db.session.execute(
-        sa.select(Bed).where(Bed.id == bed_id).with_for_update(of=Bed, key_share=True)
-    ).scalar_one_or_none()
-    if bed is None or not bed.active:
-        raise ValidationFailed("No such bed in service.", field="bed_id")
-    occupant = db.session.execute(
-        sa.select(Case.id).where(Case.bed_id == bed.id, Case.status == CaseStatus.ADMITTED)
-    ).scalar()
-    if occupant is not None:
-        raise Conflict("That bed is occupied.", bed_id=bed.id)
-    return bed
-
-
-def _admit(case: Case, bed: Bed) -> None:
-    case.bed_id = bed.id
-    case.bed = bed
-    case.status = CaseStatus.ADMITTED
-    case.admitted_at = case.admitted_at or utcnow()
-
-
-def _waitlist(case: Case) -> None:
-    case.bed_id = None
-    case.bed = None
-    case.status = CaseStatus.WAITLISTED
-    case.waitlisted_at = utcnow()
-
-
-def _place_inpatient(case: Case, bed_id: int | None) -> None:
-    bed = _claim_named_bed(bed_id) if bed_id is not None else _claim_free_bed()
-    if bed is None:
-        _waitlist(case)
-    else:
-        _admit(case, bed)
-
-
-def _free_bed_and_admit_next(case: Case, actor: User) -> None:
-    """Release the case's bed and give it to the first case on the waitlist, if any."""
-    bed = case.bed
-    case.bed_id = None
-    case.bed = None
-    db.session.flush()
-    if bed is None or not bed.active:
-        return
-    stmt = (
-        sa.select(Case)
-        .where(Case.status == CaseStatus.WAITLISTED)
-        .order_by(*WAITLIST_ORDER)
-        .limit(1)
-        .with_for_update(skip_locked=True, of=Case, key_share=True)
-    )
-    waiting = db.session.execute(stmt).unique().scalar_one_or_none()
-    if waiting is not None:
-        _admit(waiting, bed)
-        db.session.flush()
-        _audit("case.admit_from_waitlist", waiting, actor, bed_id=bed.id)
-
-
-def list_beds() -> list[tuple[Bed, Case | None]]:
-    """The bed board: every bed with its current occupant case (or None)."""
-    occupant = sa.orm.aliased(Case)
-    stmt = (
-        sa.select(Bed, occupant)
-        .outerjoin(
-            occupant, sa.and_(occupant.bed_id == Bed.id, occupant.status == CaseStatus.ADMITTED)
-        )
-        .order_by(Bed.unit, Bed.room, Bed.label, Bed.id)
-    )
-    return [(bed, case) for bed, case in db.session.execute(stmt).unique()]
-
-
-def create_bed(data: dict[str, Any], *, actor: User) -> Bed:
-    exists = db.session.execute(
-        sa.select(Bed.id).where(
-            Bed.unit == data["unit"], Bed.room == data["room"], Bed.label == data["label"]
-        )
-    ).first()
-    if exists:
-        raise Conflict("A bed with this unit, room and label exists.", bed_id=exists[0])
-    bed = Bed(**data)
-    db.session.add(bed)
-    db.session.flush()
-    audit.record("bed.create", actor=actor, record_type="bed", record_id=bed.id)
-    return bed
-
-
-def get_bed(bed_id: int) -> Bed:
-    bed = db.session.get(Bed, bed_id)
-    if bed is None:
-        raise NotFound("No such bed.")
-    return bed
-
-
-def update_bed(bed: Bed, changes: dict[str, Any], *, actor: User) -> Bed:
-    """Relabel a bed or take it out of service (409 while someone is in it)."""
-    if changes.get("active") is False:
-        occupied = db.session.execute(
-            sa.select(Case.id).where(Case.bed_id == bed.id, Case.status == CaseStatus.ADMITTED)
-        ).scalar()
-        if occupied is not None:
-            raise Conflict("The bed is occupied; discharge or move the client first.")
-    for key, value in changes.items():
-        setattr(bed, key, value)
-    db.session.flush()
-    audit.record("bed.update", actor=actor, record_type="bed", record_id=bed.id)
-    return bed
-
-
 # --- opening a case ---------------------------------------------------------------------------
 
 
@@ -269,56 +147,103 @@ def _no_open_case(client_id: int) -> None:
         raise Conflict("The client already has an open case.", open_case_id=open_id)
 
 
-def open_case(data: dict[str, Any], *, actor: User) -> Case:
-    """Place a client at the clinician's level from a submitted assessment (API.md)."""
-    client = get_client(
-        data["client_id"], actor=actor, action="client.read_for_placement", for_update=True
-    )
-    assessment = _submitted_assessment(data["assessment_id"], client.id)
-    level = data["level"]
+def _override(level: str, assessment: Assessment, reason: str | None) -> str | None:
+    """A level other than the assessment's recommendation needs a reason (422)."""
+    override = (reason or "").strip() or None
     recommended = assessment.recommended_level
-    override = (data.get("override_reason") or "").strip() or None
     if level != recommended and not override:
         raise ValidationFailed(
             f"The level differs from the recommended {recommended}; give an override_reason.",
             field="override_reason",
         )
+    return override
+
+
+def _last_discharge_date(client_id: int) -> date | None:
+    return db.session.execute(
+        sa.select(sa.func.max(Case.discharge_date)).where(Case.client_id == client_id)
+    ).scalar()
+
+
+def _opened_at(opened_on: date | None, assessment: Assessment) -> datetime:
+    """When the episode began: now, or for a placement recorded late the start of
+    `opened_on` in the centre's time zone. `opened_on` lies from 30 days ago to today, not
+    before the assessment placed from nor before the client's previous discharge (422
+    naming `opened_on`, `rules.validate_opened_on`)."""
+    today = centre_today()
+    if opened_on is None:
+        return utcnow()
+    late = opened_on < today
+    error = rules.validate_opened_on(
+        opened_on,
+        today,
+        assessed_on=assessment.assessed_on,
+        last_discharge=_last_discharge_date(assessment.client_id) if late else None,
+    )
+    if error:
+        raise ValidationFailed(error, field="opened_on")
+    return start_of_centre_day(opened_on) if late else utcnow()
+
+
+def _new_case(data: dict[str, Any], assessment: Assessment, *, actor: User) -> Case:
+    """The case row for a placement, before it takes a bed or a status."""
+    level = data["level"]
+    override = _override(level, assessment, data.get("override_reason"))
     counsellor = _staff(
         data["primary_counsellor_id"],
         frozenset({Role.COUNSELLOR}),
         "primary_counsellor_id",
         "counsellor",
     )
-    _no_open_case(client.id)
-    _previous_case(data.get("previous_case_id"), client.id)
-    case = Case(
-        client_id=client.id,
+    return Case(
+        client_id=assessment.client_id,
         assessment_id=assessment.id,
         level=level,
         setting=Setting(setting_for_level(level)),
-        recommended_level=recommended,
+        recommended_level=assessment.recommended_level,
         override_reason=override,
         requires_urgent_review=bool(assessment.requires_urgent_review),
         primary_counsellor_id=counsellor.id,
         previous_case_id=data.get("previous_case_id"),
         opened_by_id=actor.id,
-        opened_at=utcnow(),
+        opened_at=_opened_at(data.get("opened_on"), assessment),
     )
-    if level in INPATIENT_LEVELS:
-        _place_inpatient(case, data.get("bed_id"))
+
+
+def open_case(data: dict[str, Any], *, actor: User) -> Case:
+    """Place a client at the clinician's level from a submitted assessment (API.md).
+    Outpatient levels are `active`; inpatient levels take the named or first free bed
+    (`admitted`) or join the waitlist. A placement recorded late (`opened_on`, up to 30
+    days back) is opened, and for an inpatient level admitted, at the start of that day."""
+    client = get_client(
+        data["client_id"], actor=actor, action="client.read_for_placement", for_update=True
+    )
+    assessment = _submitted_assessment(data["assessment_id"], client.id)
+    case = _new_case(data, assessment, actor=actor)
+    _no_open_case(client.id)
+    _previous_case(data.get("previous_case_id"), client.id)
+    if case.level in INPATIENT_LEVELS:
+        place_inpatient(case, data.get("bed_id"), admitted_at=case.opened_at)
+    elif data.get("bed_id") is not None:
+        raise ValidationFailed("Outpatient levels take no bed.", field="bed_id")
     else:
-        if data.get("bed_id") is not None:
-            raise ValidationFailed("Outpatient levels take no bed.", field="bed_id")
         case.status = CaseStatus.ACTIVE
     db.session.add(case)
     db.session.flush()
     db.session.add(
-        LevelChange(case_id=case.id, to_level=level, reason=override, changed_by_id=actor.id)
+        LevelChange(
+            case_id=case.id,
+            to_level=case.level,
+            reason=case.override_reason,
+            changed_by_id=actor.id,
+            changed_at=case.opened_at,
+        )
     )
-    grant_caseload(counsellor.id, client.id, case.id, MembershipKind.PRIMARY)
+    grant_caseload(case.primary_counsellor_id, client.id, case.id, MembershipKind.PRIMARY)
     _set_care_team(case, data.get("care_team_ids") or [], actor)
     db.session.flush()
-    _audit("case.open", case, actor, level=level, status=case.status.value)
+    given = ["opened_on"] if data.get("opened_on") is not None else []
+    _audit("case.open", case, actor, level=case.level, status=case.status.value, fields=given)
     return case
 
 
@@ -372,7 +297,7 @@ def _change_level(case: Case, level: str, reason: str | None, actor: User) -> No
         raise ValidationFailed("Say why the level changes.", field="change_reason")
     to_inpatient = level in INPATIENT_LEVELS
     was_in_bed = case.status is CaseStatus.ADMITTED
-    bed = _claim_free_bed() if to_inpatient and case.status is CaseStatus.ACTIVE else None
+    bed = claim_free_bed() if to_inpatient and case.status is CaseStatus.ACTIVE else None
     try:
         target = rules.status_for_level_change(case.status.value, level, bed is not None)
     except rules.TransitionNotAllowed as exc:
@@ -391,13 +316,13 @@ def _change_level(case: Case, level: str, reason: str | None, actor: User) -> No
     case.level = level
     case.setting = Setting(setting_for_level(level))
     if target == CaseStatus.ADMITTED and bed is not None:
-        _admit(case, bed)
+        admit(case, bed)
     elif target == CaseStatus.WAITLISTED and case.status is CaseStatus.ACTIVE:
-        _waitlist(case)
+        join_waitlist(case)
     elif target == CaseStatus.ACTIVE and case.status is not CaseStatus.ACTIVE:
         case.status = CaseStatus.ACTIVE
         if was_in_bed:
-            _free_bed_and_admit_next(case, actor)
+            free_bed_and_admit_next(case, actor)
     db.session.expire(case, ["level_history"])
 
 
@@ -419,7 +344,8 @@ def update_case(case: Case, changes: dict[str, Any], *, actor: User) -> Case:
 
 
 def _started_on(case: Case) -> date:
-    return (case.admitted_at or case.opened_at).date()
+    """The centre-local day the case began: its admission, else its opening."""
+    return centre_date(case.admitted_at or case.opened_at)
 
 
 def discharge_case(case: Case, *, reason: str, date: date, summary: str, actor: User) -> Case:
@@ -437,7 +363,7 @@ def discharge_case(case: Case, *, reason: str, date: date, summary: str, actor: 
     case.discharged_at = utcnow()
     case.discharged_by_id = actor.id
     if was_in_bed:
-        _free_bed_and_admit_next(case, actor)
+        free_bed_and_admit_next(case, actor)
     end_caseload(case.id)
     grant_caseload(case.primary_counsellor_id, case.client_id, case.id, MembershipKind.AFTERCARE)
     db.session.flush()

@@ -13,8 +13,9 @@ row, so two approvals cannot race. Pausing records the centre-local date; resumi
 step dated on or after it by the days the plan was paused (`shift_steps`), so the spacing, and
 with it the rate rules, only grows.
 
-New plans need an open case (409 once discharged); so do approving and resuming. Pausing,
-completing and cancelling stay possible after discharge, to close a plan left open. Every read
+New plans need an open case (409 once discharged), and so does approving one. An approved
+taper may continue after discharge (API.md Corrections, "Discharge"): its plan can still be
+paused, resumed and completed, or cancelled, on the discharged case. Every read
 and write is audited with the client's id; audit details name fields and ids, never clinical
 text (reasons and notes stay on the plan)."""
 
@@ -79,7 +80,7 @@ def open_case_for(case_id: int, *, actor: User, action: str, for_update: bool = 
 def require_open(status: CaseStatus) -> None:
     if status is CaseStatus.DISCHARGED:
         raise InvalidTransition(
-            "The case is discharged; taper plans and withdrawal scores belong to an open case.",
+            "The case is discharged; new taper plans and approvals belong to an open case.",
             case_status=status.value,
         )
 
@@ -272,11 +273,11 @@ def pause_taper_plan(plan_id: int, *, reason: str | None, actor: User) -> TaperP
 
 
 def resume_taper_plan(plan_id: int, *, actor: User) -> TaperPlan:
-    """Resume a paused plan: every step dated on or after the pause date moves later by the
-    days the plan was paused, so no reduction falls inside the pause."""
+    """Resume a paused plan, on an open or a discharged case (a taper continuing after
+    discharge): every step dated on or after the pause date moves later by the days the plan
+    was paused, so no reduction falls inside the pause."""
     found = _transition(plan_id, "resume", actor=actor)
     plan = found.plan
-    require_open(found.case_status)
     today = centre_today()
     paused_on = plan.paused_on or today
     days = max((today - paused_on).days, 0)

@@ -2,19 +2,12 @@
 
 from __future__ import annotations
 
-from types import SimpleNamespace
 from typing import Any
 
 from flask_smorest import Blueprint
 
-from auth.permissions import (
-    Permission,
-    allowed,
-    can_see_client,
-    current_actor,
-    permission_required,
-)
-from cases import service
+from auth.permissions import Permission, allowed, current_actor, permission_required
+from cases import beds, service
 from cases.schemas import (
     BedBoardEntrySchema,
     BedCreateSchema,
@@ -108,23 +101,15 @@ def get_waitlist(args: dict[str, Any]) -> Any:
 
 @bp.get("/beds")
 @permission_required(Permission.FACILITY_READ)
-@bp.response(200, BedBoardEntrySchema(many=True))
-def bed_board() -> Any:
-    """Every bed with its unit, room and occupant case (null when free). Counsellors see the
-    occupant only for clients on their caseload."""
-    actor = current_actor()
-    board = []
-    for bed, case in service.list_beds():
-        visible = case is not None and can_see_client(actor, case.client_id, db.session)
-        board.append(
-            SimpleNamespace(
-                **BedSchema().dump(bed),
-                occupied=case is not None,
-                occupant_case_id=case.id if visible else None,
-            )
-        )
+@bp.arguments(PageArgsSchema, location="query")
+@bp.response(200, page_schema(BedBoardEntrySchema))
+def bed_board(args: dict[str, Any]) -> Any:
+    """The bed board, one page in unit, room and label order: each bed with `occupied` and,
+    when the caller may see that client, `occupant: {case_id, client_id, initials}` (null
+    otherwise). Every occupant shown is audited."""
+    page = beds.bed_board(actor=current_actor(), page=args["page"], per_page=args["per_page"])
     db.session.commit()
-    return board
+    return page
 
 
 @bp.post("/beds")
@@ -132,7 +117,7 @@ def bed_board() -> Any:
 @bp.arguments(BedCreateSchema)
 @bp.response(201, BedSchema)
 def create_bed(data: dict[str, Any]) -> Any:
-    bed = service.create_bed(data, actor=current_actor())
+    bed = beds.create_bed(data, actor=current_actor())
     db.session.commit()
     set_etag(bed)
     return bed
@@ -144,9 +129,9 @@ def create_bed(data: dict[str, Any]) -> Any:
 @bp.response(200, BedSchema)
 def update_bed(data: dict[str, Any], bed_id: int) -> Any:
     """Relabel a bed or take it out of service (`active: false`, 409 while occupied)."""
-    bed = service.get_bed(bed_id)
+    bed = beds.get_bed(bed_id)
     check_if_match(bed)
-    service.update_bed(bed, data, actor=current_actor())
+    beds.update_bed(bed, data, actor=current_actor())
     db.session.commit()
     set_etag(bed)
     return bed

@@ -5,7 +5,10 @@ sign whatever the total) raises the urgent `severe_withdrawal` flag through
 `intake.flag_service.raise_flag`, which keeps one active flag per type and re-alerts on every
 urgent finding. The flag's note names the score, its warning signs, whether it is rising fast
 against the case's previous score on the same scale, and, when the case has an approved taper
-plan, suggests pausing it. Every read and write is audited with the client's id."""
+plan, suggests pausing it. Scores are recorded on open cases and, since a taper may continue
+after discharge, on a discharged case for 30 days after its discharge date (409 after that,
+`cases.rules.withdrawal_recording_error`). Every read and write is audited with the
+client's id."""
 
 from __future__ import annotations
 
@@ -16,8 +19,9 @@ import sqlalchemy as sa
 
 from auth.models import User
 from cases.models import Case, TaperPlan, TaperStatus, WithdrawalScore
+from cases.rules import withdrawal_recording_error
 from cases.service import get_case
-from cases.taper_service import ACTIVE_TAPER_STATUSES, audit_record, open_case_for
+from cases.taper_service import ACTIVE_TAPER_STATUSES, audit_record
 from cases.withdrawal import (
     WITHDRAWAL_INSTRUMENTS,
     Observation,
@@ -29,8 +33,9 @@ from cases.withdrawal import (
     warning_signs_note,
 )
 from core import audit
+from core.clock import centre_today
 from core.db import utcnow
-from core.errors import ValidationFailed
+from core.errors import InvalidTransition, ValidationFailed
 from core.extensions import db
 from core.http import paginate
 from intake.flag_service import FlagRequest, raise_flag
@@ -43,14 +48,14 @@ OBSERVED_AT_LEEWAY = timedelta(minutes=5)
 
 
 def record_withdrawal_score(case_id: int, data: dict[str, Any], *, actor: User) -> WithdrawalScore:
-    """Score one observation on an open case (422 naming `items` with the allowed values) and
-    store it with its warning signs and whether it is rising fast. A severe score raises (or
-    re-alerts) the urgent `severe_withdrawal` flag; with an approved taper plan on the case
-    the flag note suggests pausing it.
+    """Score one observation on a case that takes scores (`case_taking_scores`; 422 naming
+    `items` with the allowed values) and store it with its warning signs and whether it is
+    rising fast. A severe score raises (or re-alerts) the urgent `severe_withdrawal` flag;
+    with an approved taper plan on the case the flag note suggests pausing it.
 
     The returned score also carries, unstored, `flag_id` (the active flag a severe score
     raised or kept, else None) and `taper_pause_suggested`, for the response."""
-    case = open_case_for(case_id, actor=actor, action="case.read_for_withdrawal_score")
+    case = case_taking_scores(case_id, actor=actor)
     observed_at = _observed_at(data["observed_at"])
     result = _score(data["instrument"], data["items"])
     previous = previous_observation(case.id, result.instrument, observed_at)
@@ -60,6 +65,16 @@ def record_withdrawal_score(case_id: int, data: dict[str, Any], *, actor: User) 
     if result.severe:
         _raise_severe_flag(case, score, previous, actor)
     return score
+
+
+def case_taking_scores(case_id: int, *, actor: User) -> Case:
+    """The case, if the actor may see it (404) and it still takes withdrawal scores: open,
+    or discharged at most 30 days before today in the centre's time zone (409 otherwise)."""
+    case = get_case(case_id, actor=actor, action="case.read_for_withdrawal_score")
+    error = withdrawal_recording_error(case.status, case.discharge_date, centre_today())
+    if error:
+        raise InvalidTransition(error, case_status=case.status.value)
+    return case
 
 
 def _observed_at(value: datetime) -> datetime:

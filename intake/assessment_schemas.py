@@ -25,6 +25,7 @@ from intake.rules import (
     SUBSTANCE_CATEGORIES,
     write_errors,
 )
+from intake.schemas import not_in_future
 
 _text = validate.Length(max=4000)
 
@@ -54,7 +55,7 @@ class SubstanceSchema(StrictSchema):
     route = fields.String(allow_none=True, validate=validate.Length(max=50))
     frequency = fields.String(allow_none=True, validate=validate.Length(max=100))
     duration_months = fields.Integer(allow_none=True, validate=validate.Range(min=0, max=1200))
-    last_use = fields.Date(allow_none=True)
+    last_use = fields.Date(allow_none=True, validate=not_in_future)
     prescribed = fields.Boolean(required=True)
     taken_as_prescribed = fields.Boolean(required=True)
 
@@ -200,7 +201,8 @@ class GoalsSchema(StrictSchema):
 
 
 class AssessmentSectionsSchema(StrictSchema):
-    assessed_on = fields.Date()
+    #: the day the assessment took place: today or earlier (422 when in the future).
+    assessed_on = fields.Date(validate=not_in_future)
     substances = fields.List(fields.Nested(SubstanceSchema), validate=validate.Length(max=50))
     dsm5 = fields.Nested(Dsm5Schema)
     screenings = fields.Nested(ScreeningsSchema)

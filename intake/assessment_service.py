@@ -10,6 +10,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from auth.models import User
+from auth.permissions import client_visibility
 from core import audit
 from core.clock import centre_today
 from core.db import utcnow
@@ -60,10 +61,16 @@ def start_assessment(client_id: int, data: dict[str, Any], *, actor: User) -> As
 def get_assessment(
     assessment_id: int, *, actor: User, action: str = "assessment.read"
 ) -> Assessment:
-    assessment = db.session.get(Assessment, assessment_id)
+    """An assessment of a client the actor may see; 404 "No such assessment." otherwise.
+    The caseload check is part of the one query that loads the row, so an assessment on
+    another caseload costs and answers exactly like an unknown id."""
+    assessment = db.session.execute(
+        sa.select(Assessment).where(
+            Assessment.id == assessment_id, client_visibility(actor, Assessment.client_id)
+        )
+    ).scalar_one_or_none()
     if assessment is None:
         raise NotFound("No such assessment.")
-    get_client(assessment.client_id, actor=actor, action="client.read_for_assessment")
     _audit(action, assessment, actor)
     return assessment
 

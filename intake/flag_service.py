@@ -157,11 +157,19 @@ def audit_flag_list(flags: list[Flag], *, actor: User) -> None:
     )
 
 
-def get_flag(flag_id: int, *, actor: User) -> Flag:
-    flag = db.session.get(Flag, flag_id)
+def get_flag(flag_id: int, *, actor: User, action: str = "flag.read") -> Flag:
+    """A flag of a client the actor may see; 404 "No such flag." otherwise. The caseload
+    check is part of the one query that loads the row, so a flag on another caseload costs
+    and answers exactly like an unknown id. Audited as `action` (no flag type or severity:
+    the actions that change the flag audit those)."""
+    flag = db.session.execute(
+        sa.select(Flag).where(Flag.id == flag_id, client_visibility(actor, Flag.client_id))
+    ).scalar_one_or_none()
     if flag is None:
         raise NotFound("No such flag.")
-    get_client(flag.client_id, actor=actor, action="flag.read")
+    audit.record(
+        action, actor=actor, record_type="flag", record_id=flag.id, client_id=flag.client_id
+    )
     return flag
 
 

@@ -2,14 +2,25 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import marshmallow as ma
 from marshmallow import fields, validate
 
+from core.clock import centre_today
 from core.http import PageArgsSchema, StrictSchema
 from intake.flag_schemas import FlagSchema
 from intake.models import ClientStatus, Sex
 
 _name = validate.Length(min=1, max=100)
+
+
+def not_in_future(value: date) -> None:
+    """A date that must already have happened (a birth, an assessment, a last use): after
+    today in the centre's time zone is a 422 naming the field."""
+    today = centre_today()
+    if value > today:
+        raise ma.ValidationError(f"Must not be in the future (today is {today.isoformat()}).")
 
 
 class EmergencyContactSchema(StrictSchema):
@@ -21,7 +32,7 @@ class EmergencyContactSchema(StrictSchema):
 class ClientFieldsSchema(StrictSchema):
     first_name = fields.String(validate=_name)
     last_name = fields.String(validate=_name)
-    date_of_birth = fields.Date()
+    date_of_birth = fields.Date(validate=not_in_future)
     sex = fields.Enum(Sex, by_value=True)
     gender_identity = fields.String(allow_none=True, validate=validate.Length(max=100))
     phone = fields.String(allow_none=True, validate=validate.Length(max=40))
@@ -44,7 +55,7 @@ class ClientFieldsSchema(StrictSchema):
 class ClientCreateSchema(ClientFieldsSchema):
     first_name = fields.String(required=True, validate=_name)
     last_name = fields.String(required=True, validate=_name)
-    date_of_birth = fields.Date(required=True)
+    date_of_birth = fields.Date(required=True, validate=not_in_future)
 
 
 class ClientUpdateSchema(ClientFieldsSchema):

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm.attributes import set_committed_value
 
 from auth.models import User
-from auth.permissions import can_see_client, client_visibility
+from auth.permissions import client_visibility
 from core import audit
 from core.db import utcnow
 from core.errors import Conflict, InvalidTransition, NotFound
@@ -29,29 +29,74 @@ def mrn_for(client_id: int) -> str:
     return f"C{digits}{(10 - total % 10) % 10}"
 
 
-def _find_duplicate(first: str, last: str, dob: date, exclude_id: int | None) -> int | None:
-    stmt = sa.select(Client.id).where(
-        Client.date_of_birth == dob,
-        sa.func.lower(Client.first_name) == first.strip().lower(),
-        sa.func.lower(Client.last_name) == last.strip().lower(),
+#: What a duplicate registration is told (with `existing_client_id` only when visible).
+DUPLICATE_MESSAGE = (
+    "A client with this name and date of birth is already registered. Send allow_duplicate "
+    "with a duplicate_reason to register another."
+)
+
+
+class DuplicateClient(Conflict):
+    """409: a client with the same first and last name and date of birth exists.
+
+    The body names the match (`existing_client_id`) only when the caller may see that
+    client; a match on another caseload says that a duplicate exists and nothing more
+    (API.md Corrections, "Existence"). `matched_client_id` is kept for the audit trail."""
+
+    def __init__(self, matched_client_id: int, *, visible: bool) -> None:
+        extra = {"existing_client_id": matched_client_id} if visible else {}
+        super().__init__(DUPLICATE_MESSAGE, **extra)
+        self.matched_client_id = matched_client_id
+        self.visible = visible
+
+
+def _find_duplicate(
+    data: dict[str, Any], exclude_id: int | None, actor: User
+) -> DuplicateClient | None:
+    """One query: the first match the actor may see, else the first match at all. The
+    caseload check is a column of the same query, so a hidden match costs what a visible
+    one does."""
+    visible = sa.case((client_visibility(actor, Client.id), 1), else_=0)
+    stmt = sa.select(Client.id, visible).where(
+        Client.date_of_birth == data["date_of_birth"],
+        sa.func.lower(Client.first_name) == data["first_name"].strip().lower(),
+        sa.func.lower(Client.last_name) == data["last_name"].strip().lower(),
     )
     if exclude_id is not None:
         stmt = stmt.where(Client.id != exclude_id)
-    return db.session.execute(stmt.order_by(Client.id).limit(1)).scalar()
+    row = db.session.execute(stmt.order_by(visible.desc(), Client.id).limit(1)).first()
+    return None if row is None else DuplicateClient(row[0], visible=bool(row[1]))
 
 
-def _guard_duplicate(data: dict[str, Any], exclude_id: int | None = None) -> None:
+def _guard_duplicate(data: dict[str, Any], *, actor: User, exclude_id: int | None = None) -> None:
+    """Raise `DuplicateClient` on a probable duplicate, unless `allow_duplicate` is sent."""
     if data.get("allow_duplicate"):
         return
-    existing = _find_duplicate(
-        data["first_name"], data["last_name"], data["date_of_birth"], exclude_id
+    found = _find_duplicate(data, exclude_id, actor)
+    if found is not None:
+        raise found
+
+
+def audit_duplicate_probe(found: DuplicateClient, *, actor: User, client_id: int | None) -> None:
+    """Record that a name and birth date matched an existing client. The view writes it
+    after the failed request's rollback, so it survives. An edit (`client_id`, the caller's
+    own client) is audited against that client; a registration, which has no client of its
+    own, against the client it matched, whose registration the answer revealed. The detail
+    holds ids only: the match, and `disclosed_client_id` when the answer named it; never
+    the name or birth date."""
+    detail = {"matched_client_id": found.matched_client_id}
+    if found.visible:
+        detail["disclosed_client_id"] = found.matched_client_id
+    target = client_id if client_id is not None else found.matched_client_id
+    audit.record(
+        "client.duplicate_found",
+        actor=actor,
+        record_type="client",
+        record_id=target,
+        client_id=target,
+        outcome="409",
+        detail=detail,
     )
-    if existing is not None:
-        raise Conflict(
-            "A client with this name and date of birth is already registered. Send "
-            "allow_duplicate with a duplicate_reason to register another.",
-            existing_client_id=existing,
-        )
 
 
 def _assign_mrn(client: Client) -> None:
@@ -62,8 +107,9 @@ def _assign_mrn(client: Client) -> None:
 
 
 def register_client(data: dict[str, Any], *, actor: User) -> Client:
-    """Register a client with a generated MRN; 409 on a probable duplicate unless overridden."""
-    _guard_duplicate(data)
+    """Register a client with a generated MRN; 409 (`DuplicateClient`) on a probable
+    duplicate unless overridden."""
+    _guard_duplicate(data, actor=actor)
     fields = {k: v for k, v in data.items() if k != "allow_duplicate"}
     for key in ("first_name", "last_name"):
         fields[key] = fields[key].strip()
@@ -85,12 +131,17 @@ def register_client(data: dict[str, Any], *, actor: User) -> Client:
 def get_client(
     client_id: int, *, actor: User, action: str = "client.read", for_update: bool = False
 ) -> Client:
-    """A client the actor may see (404 otherwise, exactly as for an unknown id).
-    `for_update` locks the row (PostgreSQL) to serialise per-client changes."""
-    client = db.session.get(
-        Client, client_id, with_for_update={"key_share": True} if for_update else None
-    )
-    if client is None or not can_see_client(actor, client_id, db.session):
+    """A client the actor may see; 404 "No such client." otherwise. The caseload check is
+    part of the one query that loads the row, so an id on another caseload costs and answers
+    exactly like an unknown one. `for_update` locks the row (PostgreSQL) to serialise
+    per-client changes."""
+    stmt = sa.select(Client).where(Client.id == client_id, client_visibility(actor, Client.id))
+    if for_update:
+        stmt = stmt.with_for_update(of=Client, key_share=True).execution_options(
+            populate_existing=True
+        )
+    client = db.session.execute(stmt).scalar_one_or_none()
+    if client is None:
         raise NotFound("No such client.")
     audit.record(
         action, actor=actor, record_type="client", record_id=client.id, client_id=client.id
@@ -108,6 +159,11 @@ def search_clients(
     if q:
         stmt = stmt.where(_matches(q.strip()))
     return stmt.order_by(Client.last_name, Client.first_name, Client.id)
+
+
+def initials(first_name: str, last_name: str) -> str:
+    """A client's initials ("AM" for Alex Morgan): all a shared board may show of them."""
+    return f"{first_name.strip()[:1]}{last_name.strip()[:1]}".upper()
 
 
 def _matches(q: str) -> sa.ColumnElement[bool]:
@@ -137,7 +193,7 @@ def update_client(client: Client, changes: dict[str, Any], *, actor: User) -> Cl
     if any(k in changes for k in IDENTITY_FIELDS):
         merged = {k: changes.get(k, getattr(client, k)) for k in IDENTITY_FIELDS}
         merged["allow_duplicate"] = changes.get("allow_duplicate")
-        _guard_duplicate(merged, exclude_id=client.id)
+        _guard_duplicate(merged, actor=actor, exclude_id=client.id)
     for key, value in changes.items():
         if key != "allow_duplicate":
             setattr(client, key, value.strip() if key in IDENTITY_FIELDS[:2] else value)

@@ -6,6 +6,7 @@ from typing import Any
 
 from flask_smorest import Blueprint
 
+from auth.models import User
 from auth.permissions import Permission, current_actor, permission_required
 from core.extensions import db
 from core.http import check_if_match, page_schema, paginate, set_etag
@@ -21,15 +22,28 @@ from intake.schemas import (
 bp = Blueprint("intake", __name__, url_prefix="/api/v1", description="Clients and intake")
 
 
+def _keep_probe_audit(found: service.DuplicateClient, actor: User, client_id: int | None) -> None:
+    """The failed request is rolled back whole; its duplicate probe is audited after that,
+    in a transaction of its own, so the trail keeps it."""
+    db.session.rollback()
+    service.audit_duplicate_probe(found, actor=actor, client_id=client_id)
+    db.session.commit()
+
+
 @bp.post("/clients")
 @permission_required(Permission.CLIENT_CREATE)
 @bp.arguments(ClientCreateSchema)
 @bp.response(201, ClientSchema)
 def create_client(data: dict[str, Any]) -> Any:
     """Register a client. Same first and last name and date of birth as an existing client
-    (case-insensitive) is a 409 with `existing_client_id`, unless `allow_duplicate` and a
-    `duplicate_reason` are sent."""
-    client = service.register_client(data, actor=current_actor())
+    (case-insensitive) is a 409, with `existing_client_id` when the caller may see that
+    client, unless `allow_duplicate` and a `duplicate_reason` are sent."""
+    actor = current_actor()
+    try:
+        client = service.register_client(data, actor=actor)
+    except service.DuplicateClient as found:
+        _keep_probe_audit(found, actor, client_id=None)
+        raise
     db.session.commit()
     set_etag(client)
     return client
@@ -64,11 +78,16 @@ def get_client(client_id: int) -> Any:
 @bp.arguments(ClientUpdateSchema)
 @bp.response(200, ClientSchema)
 def update_client(data: dict[str, Any], client_id: int) -> Any:
-    """Edit client details (If-Match required)."""
+    """Edit client details (If-Match required). A new name or birth date matching another
+    client is a 409 as on registration."""
     actor = current_actor()
     client = service.get_client(client_id, actor=actor, action="client.read_for_update")
     check_if_match(client)
-    service.update_client(client, data, actor=actor)
+    try:
+        service.update_client(client, data, actor=actor)
+    except service.DuplicateClient as found:
+        _keep_probe_audit(found, actor, client_id=client_id)
+        raise
     db.session.commit()
     set_etag(client)
     return client

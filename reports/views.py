@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from datetime import timedelta
 from typing import Any
 
-from flask import Response, request
+from flask import request
 from flask_smorest import Blueprint
 
 from auth.permissions import Permission, current_actor, permission_required
@@ -16,6 +14,7 @@ from core.clock import centre_today
 from core.errors import ValidationFailed
 from core.extensions import db
 from reports import service
+from reports.csv_export import csv_response
 from reports.schemas import (
     CaseloadQuerySchema,
     CaseloadReportSchema,
@@ -37,16 +36,6 @@ def _wants_csv(args: dict[str, Any]) -> bool:
         best == "text/csv"
         and request.accept_mimetypes["text/csv"] > request.accept_mimetypes["application/json"]
     )
-
-
-def _csv(rows: list[dict[str, Any]], as_of: Any) -> Response:
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=CSV_COLUMNS, extrasaction="ignore")
-    writer.writeheader()
-    writer.writerows(CounsellorRowSchema(many=True).dump(rows))
-    response = Response(buffer.getvalue(), mimetype="text/csv")
-    response.headers["Content-Disposition"] = f'attachment; filename="caseload-{as_of}.csv"'
-    return response
 
 
 @bp.get("/reports/caseload")
@@ -77,7 +66,8 @@ def caseload_report(args: dict[str, Any]) -> Any:
     audit.record("report.caseload.read", actor=current_actor(), detail={"as_of": as_of.isoformat()})
     db.session.commit()
     if _wants_csv(args):
-        return _csv(report["by_counsellor"], as_of)
+        rows = CounsellorRowSchema(many=True).dump(report["by_counsellor"])
+        return csv_response(rows, CSV_COLUMNS, f"caseload-{as_of}.csv")
     return report
 
 

@@ -96,8 +96,8 @@ def test_last_bed_then_waitlist_then_discharge_admits_the_waiting(app, clinician
     assert discharged.get_json()["status"] == "discharged"
     admitted = clinician.get(f"/api/v1/cases/{second['id']}").get_json()
     assert admitted["status"] == "admitted" and admitted["bed"]["id"] == bed
-    board = clinician.get("/api/v1/beds").get_json()
-    assert [(b["id"], b["occupant_case_id"]) for b in board] == [(bed, second["id"])]
+    board = clinician.get("/api/v1/beds").get_json()["items"]
+    assert [(b["id"], b["occupant"]["case_id"]) for b in board] == [(bed, second["id"])]
 
 
 def test_waitlist_puts_urgent_review_first(app, clinician, counsellor):
@@ -302,14 +302,12 @@ def test_discharge_date_window(app, clinician, counsellor, days_ago, status):
 def test_discharged_is_final(app, clinician, counsellor):
     case = place(clinician, *new_client(app), counsellor.user_id, "1").get_json()
     body = {"reason": "transferred", "date": today(), "summary": "Done"}
-    assert clinician.post(f"/api/v1/cases/{case['id']}/discharge", json=body).status_code == 200
+    discharged = clinician.post(f"/api/v1/cases/{case['id']}/discharge", json=body)
+    assert discharged.status_code == 200
     assert clinician.post(f"/api/v1/cases/{case['id']}/discharge", json=body).status_code == 409
-    assert (
-        clinician.patch(
-            f"/api/v1/cases/{case['id']}", json={"care_team_ids": []}, headers={"If-Match": "*"}
-        ).status_code
-        == 409
-    )
+    etag = {"If-Match": discharged.headers["ETag"]}
+    url = f"/api/v1/cases/{case['id']}"
+    assert clinician.patch(url, json={"care_team_ids": []}, headers=etag).status_code == 409
 
 
 def test_new_episode_links_previous_and_client_lists_episodes(app, clinician, counsellor):
@@ -399,10 +397,10 @@ def test_counsellor_bed_board_hides_other_caseloads(app, login_as, clinician, co
     add_beds(app, 1)
     place(clinician, *new_client(app, "4"), counsellor.user_id, "4")
     other = login_as("counsellor")
-    (entry,) = other.get("/api/v1/beds").get_json()
-    assert entry["occupied"] is True and entry["occupant_case_id"] is None
-    (own,) = counsellor.get("/api/v1/beds").get_json()
-    assert own["occupant_case_id"] is not None
+    (entry,) = other.get("/api/v1/beds").get_json()["items"]
+    assert entry["occupied"] is True and entry["occupant"] is None
+    (own,) = counsellor.get("/api/v1/beds").get_json()["items"]
+    assert own["occupant"]["case_id"] is not None
 
 
 def test_staff_ids_from_factory_are_counsellors(app):

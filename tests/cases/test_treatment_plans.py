@@ -142,10 +142,13 @@ def test_replace_needs_if_match_and_keeps_every_version(app, case):
         assert sorted(rows) == [1, 2]
 
 
-def test_if_match_star_replaces(case):
-    put(case.counsellor, case.id)
-    replaced = put(case.counsellor, case.id, revised(description="Stop lorazepam"), "*")
-    assert replaced.status_code == 200 and replaced.get_json()["version"] == 2
+def test_if_match_star_names_no_version_and_is_428(case):
+    """`*` would match whatever is current: the lost update If-Match exists to prevent."""
+    created = put(case.counsellor, case.id)
+    refused = put(case.counsellor, case.id, revised(description="Stop lorazepam"), "*")
+    assert refused.status_code == 428
+    current = case.counsellor.get(plan_url(case.id))
+    assert current.headers["ETag"] == created.headers["ETag"]
 
 
 def test_unchanged_put_saves_no_new_version(case):

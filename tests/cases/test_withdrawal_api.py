@@ -9,6 +9,7 @@ import datetime as dt
 import pytest
 import sqlalchemy as sa
 
+from cases import withdrawal_service
 from core.audit import AuditEvent
 from core.extensions import db
 from intake.models import Flag
@@ -271,15 +272,24 @@ def test_observed_at_a_moment_ahead_is_accepted(clinician, case):
     assert record(clinician, case["id"], observed_at=ago(minutes=-2)).status_code == 201
 
 
-def test_discharged_case_takes_no_scores(clinician, case):
-    today = dt.datetime.now(dt.UTC).date().isoformat()
+def test_discharged_case_takes_scores_for_30_days_after_discharge(monkeypatch, clinician, case):
+    """A taper may continue after discharge: scores are still recorded on the discharged
+    case up to and including 30 days after its discharge date, then 409."""
+    today = dt.datetime.now(dt.UTC).date()
     discharged = clinician.post(
         f"/api/v1/cases/{case['id']}/discharge",
-        json={"reason": "transferred", "date": today, "summary": "Moved to a hospital."},
+        json={"reason": "transferred", "date": today.isoformat(), "summary": "Moved."},
     )
     assert discharged.status_code == 200, discharged.get_json()
-    assert record(clinician, case["id"]).status_code == 409
-    assert clinician.get(f"/api/v1/cases/{case['id']}/withdrawal-scores").status_code == 200
+    assert record(clinician, case["id"]).status_code == 201
+    monkeypatch.setattr(withdrawal_service, "centre_today", lambda: today + dt.timedelta(days=30))
+    assert record(clinician, case["id"]).status_code == 201
+    monkeypatch.setattr(withdrawal_service, "centre_today", lambda: today + dt.timedelta(days=31))
+    refused = record(clinician, case["id"])
+    assert refused.status_code == 409
+    message = refused.get_json()["message"]
+    assert f"discharged on {today.isoformat()}" in message and "30 days" in message
+    assert clinician.get(f"/api/v1/cases/{case['id']}/withdrawal-scores").get_json()["total"] == 2
 
 
 # --- the series ---------------------------------------------------------------------------------

@@ -116,11 +116,11 @@ def test_worked_example_dependence_without_addiction(intake, client_id):
 def test_submitted_assessment_is_frozen(intake, client_id):
     draft = start(intake, client_id)
     filled = fill(intake, draft, prescribed_lorazepam_sections())
-    submit(intake, draft.get_json()["id"])
+    submitted = submit(intake, draft.get_json()["id"])
     again = intake.patch(
         f"/api/v1/assessments/{draft.get_json()['id']}",
         json={"goals": {"ideas": "x"}},
-        headers={"If-Match": "*"},
+        headers={"If-Match": submitted.headers["ETag"]},
     )
     assert again.status_code == 409
     assert submit(intake, draft.get_json()["id"]).status_code == 409
