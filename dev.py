@@ -2,7 +2,8 @@
 """The two quick-start commands, needing nothing but Python 3.11+:
 
     python3 dev.py serve   # install, migrate, seed demo data, print demo logins, serve
-    python3 dev.py test    # install with test tools, lint, run the suite on SQLite and PostgreSQL
+    python3 dev.py test    # install with test tools, lint, check layering, run the suite on
+                           # SQLite and PostgreSQL
 
 `test` runs the suite on SQLite, then on PostgreSQL (TEST_DATABASE_URL, default
 postgresql://postgres@127.0.0.1:5432/test). PostgreSQL is required when CI is set or
@@ -68,6 +69,7 @@ def test(argv: list[str]) -> None:
     py = str(BIN / "python")
     run(py, "-m", "ruff", "check", ".")
     run(py, "-m", "ruff", "format", "--check", ".")
+    run(str(BIN / "lint-imports"), "--no-cache")  # the layering contracts in pyproject.toml
     pytest_args = [a for a in argv if a != "--postgres"]
     print("== test suite on SQLite ==", flush=True)
     run(py, "-m", "pytest", *pytest_args, env={"TEST_DATABASE_URL": ""})

@@ -1,5 +1,5 @@
 """WSGI entry point: `gunicorn wsgi:app`, `flask --app wsgi ...`."""
 
-from core.app import create_app
+from centre import create_app
 
 app = create_app()

@@ -32,6 +32,7 @@ bp = Blueprint("auth", __name__, url_prefix="/api/v1", description="Staff login 
 
 @bp.post("/auth/login")
 @public
+@audit.self_audited
 @bp.arguments(LoginSchema)
 @bp.response(200, LoginResultSchema)
 def login(data: dict[str, Any]) -> Any:
@@ -50,6 +51,7 @@ def login(data: dict[str, Any]) -> Any:
 
 @bp.post("/auth/tokens")
 @public
+@audit.self_audited
 @bp.arguments(TokenRequestSchema)
 @bp.response(201, TokenSchema)
 def issue_token(data: dict[str, Any]) -> Any:

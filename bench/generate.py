@@ -44,8 +44,8 @@ import sqlalchemy as sa
 
 from auth.passwords import hash_password
 from bench.writer import RowWriter, as_json
+from centre import create_app
 from core import audit
-from core.app import create_app
 from core.extensions import db
 
 SCALES = {"small": 1_000, "medium": 10_000, "large": 100_000}  #: clients

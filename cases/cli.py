@@ -1,9 +1,9 @@
-"""Demo placements for `seed-demo`: beds, a room, assessed clients with open cases and a
-session booked, so every screen (and the manager's report) has something to show."""
+"""Demo placements for `seed-demo`: beds and assessed clients with open cases, so every
+screen (and the manager's report) has something to show. (The demo room and session series
+are scheduling's seeder, which runs after this one.)"""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -16,8 +16,6 @@ from core.extensions import db
 from intake.assessment_service import start_assessment, submit_assessment
 from intake.models import Client
 from intake.rules import DIMENSIONS, DSM5_CRITERIA
-from scheduling.models import Room, SessionType
-from scheduling.service import book_session, create_room
 
 #: (client first name, level chosen, counsellor email, ratings, override reason)
 DEMO_PLACEMENTS = [
@@ -68,8 +66,6 @@ def _facilities() -> None:
     if not db.session.execute(sa.select(Bed.id)).first():
         for label in ("A", "B"):
             create_bed({"unit": "North", "room": "1", "label": label}, actor=manager)
-    if not db.session.execute(sa.select(Room.id)).first():
-        create_room({"name": "Willow", "capacity": 10}, actor=manager)
 
 
 def seed_demo_cases() -> list[str]:
@@ -99,22 +95,4 @@ def seed_demo_cases() -> list[str]:
                 actor=clinician,
             )
         )
-    _book_demo_session(cases[1])
-    return [f"Demo cases: {len(cases)} (one inpatient, two outpatient), 2 beds, 1 room."]
-
-
-def _book_demo_session(case: Case) -> None:
-    counsellor = demo_user("counsellor@demo.centre")
-    day = datetime.now(UTC).date() + timedelta(days=7 - datetime.now(UTC).weekday())
-    start = datetime.combine(day, time(14), tzinfo=UTC)
-    book_session(
-        {
-            "type": SessionType.CBT,
-            "facilitator_id": counsellor.id,
-            "case_ids": [case.id],
-            "starts_at": start,
-            "ends_at": start + timedelta(hours=1),
-            "recurrence": {"frequency": "weekly", "count": 6},
-        },
-        actor=counsellor,
-    )
+    return [f"Demo cases: {len(cases)} (one inpatient, two outpatient), 2 beds."]

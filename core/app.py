@@ -1,36 +1,27 @@
-"""The application factory: the one place that knows every blueprint."""
+"""The generic application factory: configuration, extensions, error handling, request checks
+and security headers. It knows no domain: the composition root (`centre`) hands it the
+blueprints, commands, seeders and login set-up of every domain."""
 
 from __future__ import annotations
 
 import io
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import click
 from flask import Flask, Response, current_app, g, request
 from flask_login import current_user
+from flask_smorest import Blueprint
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from aftercare.views import bp as aftercare_bp
-from auth.cli import create_user_command, seed_demo_accounts
-from auth.login import init_login
-from auth.views import bp as auth_bp
-from cases.cli import seed_demo_cases
-from cases.medication_views import bp as medication_bp
-from cases.note_views import bp as notes_bp
-from cases.views import bp as cases_bp
 from core import audit, cli
 from core.config import load_config
 from core.errors import DomainError, ErrorSchema, UnsupportedMediaType, register_error_handlers
 from core.extensions import api, configure_sqlite, db, migrate
 from core.http import IdConverter
-from intake.assessment_views import bp as assessments_bp
-from intake.cli import seed_demo_clients
-from intake.flag_views import bp as flags_bp
-from intake.views import bp as intake_bp
-from reports.views import bp as reports_bp
-from scheduling.views import bp as sessions_bp
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
@@ -40,29 +31,21 @@ DOCS_CSP = (
     "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; "
     "img-src 'self' data:; frame-ancestors 'none'"
 )
-#: Routes that audit their own failures (login failures are counted and audited in auth).
-SELF_AUDITING_ENDPOINTS = frozenset({"auth.login", "auth.issue_token"})
 
 
-#: Every blueprint of the service, in registration order.
-BLUEPRINTS = [
-    auth_bp,
-    intake_bp,
-    assessments_bp,
-    flags_bp,
-    cases_bp,
-    notes_bp,
-    medication_bp,
-    sessions_bp,
-    aftercare_bp,
-    reports_bp,
-]
-#: Demo-data seeders, in dependency order.
-SEEDERS = [seed_demo_accounts, seed_demo_clients, seed_demo_cases]
+@dataclass(frozen=True)
+class Composition:
+    """What the domains contribute: blueprints (in registration order), CLI commands,
+    demo-data seeders (in dependency order) and set-up steps run on the app (login)."""
+
+    blueprints: Sequence[Blueprint]
+    commands: Sequence[click.Command] = ()
+    seeders: Sequence[cli.Seeder] = ()
+    setup: Sequence[Callable[[Flask], None]] = ()
 
 
-def create_app(config: Mapping[str, Any] | None = None) -> Flask:
-    """Build the app. `config` overrides what the environment gives (tests use it)."""
+def build_app(composition: Composition, config: Mapping[str, Any] | None = None) -> Flask:
+    """Build the app from `composition`. `config` overrides what the environment gives."""
     instance = Path(os.environ.get("INSTANCE_PATH", PROJECT_ROOT / "instance"))
     app = Flask(__name__, instance_path=str(instance))
     app.config.update(load_config(instance))
@@ -76,19 +59,20 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     with app.app_context():
         if db.engine.dialect.name == "sqlite":
             configure_sqlite(db.engine)
-    init_login(app)
+    for step in composition.setup:
+        step(app)
     api.ERROR_SCHEMA = ErrorSchema
     api.init_app(app)
     api.spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
     api.spec.components.security_scheme(
         "cookie", {"type": "apiKey", "in": "cookie", "name": "tc_auth"}
     )
-    for bp in BLUEPRINTS:
+    for bp in composition.blueprints:
         api.register_blueprint(bp)
     register_error_handlers(app)
     app.before_request(_before_request)
     app.after_request(_after_request)
-    cli.register(app, seeders=SEEDERS, commands=[create_user_command])
+    cli.register(app, seeders=composition.seeders, commands=composition.commands)
     return app
 
 
@@ -145,7 +129,8 @@ def _discard_failed_request(status: int) -> None:
     """A failed request changes no data: roll back whatever it flushed, then keep one audit
     event saying what was refused."""
     db.session.rollback()
-    if request.endpoint and request.endpoint not in SELF_AUDITING_ENDPOINTS:
+    view = current_app.view_functions.get(request.endpoint or "")
+    if view is not None and not audit.audits_itself(view):
         actor = g.get("actor") or (current_user if _authenticated() else None)
         audit.record_failed_request(actor, status)
 

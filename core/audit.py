@@ -232,6 +232,18 @@ def record_many(
 CLIENT_OF: dict[str, Callable[[int], sa.Select[Any]]] = {}
 
 
+def self_audited(view: Callable[..., Any]) -> Callable[..., Any]:
+    """Marks a route that audits its own failures (sign-in counts and audits each failed
+    attempt), so the failed-request audit does not record them twice."""
+    view.audits_itself = True  # type: ignore[attr-defined]
+    return view
+
+
+def audits_itself(view: Callable[..., Any]) -> bool:
+    """Whether a route was marked :func:`self_audited` (its wrappers copy the mark)."""
+    return bool(getattr(view, "audits_itself", False))
+
+
 def register_client_of(param: str, query: Callable[[int], sa.Select[Any]]) -> None:
     CLIENT_OF[param] = query
 

@@ -16,7 +16,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
 
-from core.app import create_app
+from centre import create_app
 from core.extensions import Session, db
 from tests.factories import ApiClient, make_user, token_for
 

@@ -19,7 +19,7 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from auth.models import Role
-from core.app import create_app
+from centre import create_app
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "3"))
 #: Routes that end the caller's own credentials; fuzzing them would sign the fuzzer out.

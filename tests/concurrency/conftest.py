@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from flask import Flask
 from flask_migrate import upgrade
 
-from core.app import create_app
+from centre import create_app
 from core.extensions import db
 from tests.conftest import test_config
 

@@ -13,7 +13,7 @@ import pytest
 from gunicorn.config import Config
 from gunicorn.glogging import Logger
 
-from core.app import create_app
+from centre import create_app
 from core.config import DEFAULT_PUBLIC_URL, ConfigError, load_config
 
 ROOT = Path(__file__).resolve().parents[2]
