@@ -10,9 +10,16 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
-from auth.models import enum_column
 from core.audit import register_client_of
-from core.db import Base, NeverDeleted, TimestampMixin, UTCDateTime, VersionedMixin, utcnow
+from core.db import (
+    Base,
+    NeverDeleted,
+    TimestampMixin,
+    UTCDateTime,
+    VersionedMixin,
+    enum_column,
+    utcnow,
+)
 
 
 class PlanStatus(enum.StrEnum):

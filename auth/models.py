@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from flask_login import UserMixin
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from core.db import Base, TimestampMixin, UTCDateTime, VersionedMixin, utcnow
+from core.db import Base, TimestampMixin, UTCDateTime, VersionedMixin, enum_column, utcnow
 
 
 class Role(enum.StrEnum):
@@ -32,19 +32,6 @@ class MembershipKind(enum.StrEnum):
     CARE_TEAM = "care_team"
     #: after discharge, the primary counsellor keeps access for the follow-ups.
     AFTERCARE = "aftercare"
-
-
-def enum_column(enum_cls: type[enum.Enum], length: int = 30) -> sa.Enum:
-    """Enums are stored as their lower-case values in a VARCHAR with a CHECK constraint."""
-    return sa.Enum(
-        enum_cls,
-        values_callable=lambda e: [m.value for m in e],
-        native_enum=False,
-        create_constraint=True,
-        length=length,
-        name=enum_cls.__name__.lower(),
-        validate_strings=True,
-    )
 
 
 class User(UserMixin, TimestampMixin, VersionedMixin, Base):

@@ -11,10 +11,17 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from auth.models import enum_column
 from cases.rules import CaseStatus
 from core.audit import register_client_of
-from core.db import Base, NeverDeleted, TimestampMixin, UTCDateTime, VersionedMixin, utcnow
+from core.db import (
+    Base,
+    NeverDeleted,
+    TimestampMixin,
+    UTCDateTime,
+    VersionedMixin,
+    enum_column,
+    utcnow,
+)
 from intake.models import Client
 
 OPEN_STATUS_SQL = "status IN ('waitlisted', 'admitted', 'active')"

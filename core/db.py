@@ -1,7 +1,9 @@
-"""Declarative base, column types and mixins shared by every domain's models."""
+"""Declarative base, column types (UTC timestamps, enums as checked strings) and mixins shared
+by every domain's models."""
 
 from __future__ import annotations
 
+import enum
 from datetime import UTC, datetime
 from typing import Any
 
@@ -89,3 +91,16 @@ def refuse_deletes(session: Any, _flush_context: Any, _instances: Any) -> None:
     if doomed:
         names = ", ".join(sorted({type(obj).__name__ for obj in doomed}))
         raise RecordDeletionError(f"Clinical records are never deleted ({names}).")
+
+
+def enum_column(enum_cls: type[enum.Enum], length: int = 30) -> sa.Enum:
+    """Enums are stored as their lower-case values in a VARCHAR with a CHECK constraint."""
+    return sa.Enum(
+        enum_cls,
+        values_callable=lambda e: [m.value for m in e],
+        native_enum=False,
+        create_constraint=True,
+        length=length,
+        name=enum_cls.__name__.lower(),
+        validate_strings=True,
+    )

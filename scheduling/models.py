@@ -10,8 +10,15 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from auth.models import enum_column
-from core.db import Base, NeverDeleted, TimestampMixin, UTCDateTime, VersionedMixin, utcnow
+from core.db import (
+    Base,
+    NeverDeleted,
+    TimestampMixin,
+    UTCDateTime,
+    VersionedMixin,
+    enum_column,
+    utcnow,
+)
 
 
 class SessionType(enum.StrEnum):
