@@ -34,6 +34,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from intake.instruments import ciwa_b
 from intake.rule_set import RULE_VERSION
 
 __all__ = [
@@ -154,33 +155,8 @@ class WithdrawalScale:
         )
 
 
-CIWA_B_ITEMS = _items(
-    dict.fromkeys(
-        (
-            "irritable",
-            "fatigued",
-            "tense",
-            "difficulty_concentrating",
-            "loss_of_appetite",
-            "numbness_or_burning",
-            "heart_racing",
-            "head_full_or_achy",
-            "muscle_aches_or_stiffness",
-            "anxious_nervous_jittery",
-            "upset",
-            "sleep_not_restful",
-            "weak",
-            "not_enough_sleep",
-            "visual_disturbances",
-            "fearful",
-            "worrying_about_misfortunes",
-            "observed_sweating_restlessness_agitation",
-            "observed_tremor",
-            "observed_palms_moist",
-        ),
-        4,
-    )
-)
+#: CIWA-B is defined once, with the intake instrument (item names, range, bands, cut-off).
+CIWA_B_ITEMS = _items(dict.fromkeys(ciwa_b.ITEM_NAMES, ciwa_b.ITEM_MAX))
 
 CIWA_AR_ITEMS = _items(
     {
@@ -221,8 +197,8 @@ WITHDRAWAL_INSTRUMENTS: dict[str, WithdrawalScale] = {
         name="ciwa_b",
         label="CIWA-B",
         items=CIWA_B_ITEMS,
-        bands=((0, "none"), (1, "mild"), (21, "moderate"), (41, "severe"), (61, "very_severe")),
-        severe_from=41,
+        bands=ciwa_b.DEFAULT_CUTOFFS.bands,
+        severe_from=ciwa_b.DEFAULT_CUTOFFS.positive_min,
         rising_fast_by=10,
     ),
     "ciwa_ar": WithdrawalScale(

@@ -2,7 +2,8 @@
 
 Bands 0 none, 1-20 mild, 21-40 moderate, 41-60 severe, 61-80 very severe. Severe or very
 severe (41 or more) is positive: a ``severe_withdrawal`` flag. Used at intake and for repeated
-monitoring over a stay; it is for monitoring, not for dosing.
+monitoring over a stay (``cases.withdrawal`` builds its scale from these definitions); it is
+for monitoring, not for dosing.
 """
 
 from __future__ import annotations
@@ -13,7 +14,30 @@ from typing import Any
 from intake.instruments.scoring import Cutoffs, ScreeningResult, int_items
 
 NAME = "ciwa_b"
-ITEM_COUNT = 20
+#: The twenty items in the form's order: 17 the client rates, 3 the observer rates.
+ITEM_NAMES: tuple[str, ...] = (
+    "irritable",
+    "fatigued",
+    "tense",
+    "difficulty_concentrating",
+    "loss_of_appetite",
+    "numbness_or_burning",
+    "heart_racing",
+    "head_full_or_achy",
+    "muscle_aches_or_stiffness",
+    "anxious_nervous_jittery",
+    "upset",
+    "sleep_not_restful",
+    "weak",
+    "not_enough_sleep",
+    "visual_disturbances",
+    "fearful",
+    "worrying_about_misfortunes",
+    "observed_sweating_restlessness_agitation",
+    "observed_tremor",
+    "observed_palms_moist",
+)
+ITEM_COUNT = len(ITEM_NAMES)
 ITEM_MAX = 4
 DEFAULT_CUTOFFS = Cutoffs(
     positive_min=41,
