@@ -4,7 +4,6 @@ scoping and the audit trail. The whole journey is in `test_aftercare_journey`.""
 
 from __future__ import annotations
 
-from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -24,6 +23,7 @@ from tests.aftercare.test_plans import (
     discharge,
     open_case,
 )
+from tests.factories import statements
 
 FOLLOW_UPS = "/api/v1/follow-ups"
 
@@ -157,22 +157,6 @@ def test_item_shape(counsellor, discharged):
 @pytest.mark.parametrize("query", ["status=late", "counsellor=3", "case_id=x", "per_page=500"])
 def test_bad_query_is_422(clinician, query):
     assert clinician.get(f"{FOLLOW_UPS}?{query}").status_code == 422
-
-
-@contextmanager
-def statements(app):
-    with app.app_context():
-        engine = db.engine
-    seen: list[str] = []
-
-    def count(_conn, _cursor, statement, *_args):
-        seen.append(statement)
-
-    sa.event.listen(engine, "before_cursor_execute", count)
-    try:
-        yield seen
-    finally:
-        sa.event.remove(engine, "before_cursor_execute", count)
 
 
 def test_list_query_count_does_not_grow(app, clinician, counsellor, discharged):

@@ -4,15 +4,12 @@ and checks visibility in one query however many beds there are."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-
 import pytest
 import sqlalchemy as sa
 
 from core.audit import AuditEvent
 from core.extensions import db
-from tests.factories import make_bed, make_client, make_submitted_assessment
+from tests.factories import make_bed, make_client, make_submitted_assessment, statements
 
 
 @pytest.fixture
@@ -43,22 +40,6 @@ def admit(app, clinician, counsellor_id, first_name="Alex", last_name="Morgan"):
     )
     assert response.status_code == 201 and response.get_json()["status"] == "admitted"
     return response.get_json()
-
-
-@contextmanager
-def statements(app) -> Iterator[list[str]]:
-    with app.app_context():
-        engine = db.engine
-    seen: list[str] = []
-
-    def count(_conn, _cursor, statement, *_args):
-        seen.append(statement)
-
-    sa.event.listen(engine, "before_cursor_execute", count)
-    try:
-        yield seen
-    finally:
-        sa.event.remove(engine, "before_cursor_execute", count)
 
 
 def board_events(app, user_id):

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -14,7 +12,7 @@ import sqlalchemy as sa
 from cases.models import Note
 from core.audit import AuditEvent
 from core.extensions import db
-from tests.factories import ApiClient
+from tests.factories import ApiClient, statements
 from tests.intake.test_assessments import prescribed_lorazepam_sections
 
 _names = itertools.count(1)
@@ -167,23 +165,6 @@ def test_list_is_newest_first_with_addenda_and_paginated(case):
         f"/api/v1/cases/{case.id}/notes", query_string={"page": 2, "per_page": 1}
     ).get_json()
     assert [n["id"] for n in one["items"]] == [second["id"]] and one["total"] == 3
-
-
-@contextmanager
-def statements(app) -> Iterator[list[str]]:
-    """The SQL statements run while the block runs."""
-    with app.app_context():
-        engine = db.engine
-    seen: list[str] = []
-
-    def count(_conn, _cursor, statement, *_args):
-        seen.append(statement)
-
-    sa.event.listen(engine, "before_cursor_execute", count)
-    try:
-        yield seen
-    finally:
-        sa.event.remove(engine, "before_cursor_execute", count)
 
 
 def test_list_query_count_does_not_grow_with_notes(app, case):

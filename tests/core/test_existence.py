@@ -6,16 +6,13 @@ its cost tells the two apart)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-import sqlalchemy as sa
 
 from core.extensions import db
-from tests.factories import make_client, make_submitted_assessment
+from tests.factories import make_client, make_submitted_assessment, statements
 
 MISSING = 2_000_000
 NOW = datetime.now(UTC)
@@ -92,23 +89,6 @@ ROUTES: list[tuple[str, str, str, Any, dict[str, str] | None]] = [
     ("follow-ups of client", "get", "/follow-ups?client_id={client}", None, None),
     ("sessions of case", "get", "/sessions?case_id={case}", None, None),
 ]
-
-
-@contextmanager
-def statements(app) -> Iterator[list[str]]:
-    """The SQL statements run while the block runs."""
-    with app.app_context():
-        engine = db.engine
-    seen: list[str] = []
-
-    def count(_conn, _cursor, statement, *_args):
-        seen.append(statement)
-
-    sa.event.listen(engine, "before_cursor_execute", count)
-    try:
-        yield seen
-    finally:
-        sa.event.remove(engine, "before_cursor_execute", count)
 
 
 def _created(response, what):
