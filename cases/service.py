@@ -243,7 +243,7 @@ def open_case(data: dict[str, Any], *, actor: User) -> Case:
     _set_care_team(case, data.get("care_team_ids") or [], actor)
     db.session.flush()
     given = ["opened_on"] if data.get("opened_on") is not None else []
-    _audit("case.open", case, actor, level=case.level, status=case.status.value, fields=given)
+    _audit("case.open", case, actor, fields=["level", "status", *given])
     return case
 
 
@@ -367,5 +367,5 @@ def discharge_case(case: Case, *, reason: str, date: date, summary: str, actor: 
     end_caseload(case.id)
     grant_caseload(case.primary_counsellor_id, case.client_id, case.id, MembershipKind.AFTERCARE)
     db.session.flush()
-    _audit("case.discharge", case, actor, reason=reason)
+    _audit("case.discharge", case, actor, fields=["reason"])
     return case

@@ -266,8 +266,7 @@ def pause_taper_plan(plan_id: int, *, reason: str | None, actor: User) -> TaperP
         plan.id,
         found.client_id,
         actor,
-        paused_on=today.isoformat(),
-        fields=["reason"] if reason else [],
+        fields=["paused_on", "reason"] if reason else ["paused_on"],
     )
     return plan
 
@@ -299,8 +298,7 @@ def resume_taper_plan(plan_id: int, *, actor: User) -> TaperPlan:
         plan.id,
         found.client_id,
         actor,
-        paused_on=paused_on.isoformat(),
-        shifted_days=days,
+        fields=["paused_on", "shifted_days"],
     )
     return plan
 

@@ -142,9 +142,7 @@ def _store(
         case.client_id,
         actor,
         case_id=case.id,
-        instrument=result.instrument,
-        score=result.score,
-        band=result.band,
+        fields=["band", "instrument", "score"],
     )
     return score
 

@@ -117,7 +117,7 @@ def _audit(action: str, flag: Flag, actor: User | None) -> None:
         record_type="flag",
         record_id=flag.id,
         client_id=flag.client_id,
-        detail={"type": flag.type, "severity": flag.severity.value},
+        detail={"fields": ["severity", "type"]},
     )
 
 
