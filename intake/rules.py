@@ -126,12 +126,11 @@ def equivalence_missing(
     """The current sedatives the table has no equivalent for (the total is then a lower
     bound), as generics, sorted."""
     tables = rules.equivalence_tables
-    missing = {
+    names = {
         generic_name(entry.get("substance"), table, tables=tables) or str(entry["substance"])
         for entry in _current_sedatives(substances, assessed_on, rules)
-        if generic_name(entry.get("substance"), table, tables=tables) not in tables[table]
     }
-    return sorted(missing)
+    return sorted(name for name in names if name not in tables[table])
 
 
 def age_on(date_of_birth: date | None, day: date) -> int | None:
