@@ -23,6 +23,7 @@ from core import audit
 from core.db import utcnow
 from core.extensions import db
 from intake.models import Client
+from intake.service import initials
 from scheduling.access import own_client_ids
 from scheduling.models import (
     ParticipantStatus,
@@ -44,10 +45,6 @@ TYPE_LABELS = {
     "contingency_management": "Contingency management",
     "holistic": "Holistic",
 }
-
-
-def initials(first_name: str, last_name: str) -> str:
-    return f"{first_name[:1]}{last_name[:1]}".upper()
 
 
 def feed_window() -> tuple[datetime, datetime]:
