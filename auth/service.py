@@ -23,8 +23,9 @@ from auth.models import CaseloadMembership, Credential, CredentialKind, Membersh
 from auth.passwords import burn_verification, hash_password, policy_problems, verify_password
 from core import audit
 from core.db import utcnow
-from core.errors import Conflict, NotFound, ValidationFailed
+from core.errors import Conflict, ValidationFailed
 from core.extensions import db
+from core.http import get_or_404
 
 #: Demo accounts live under this domain; the demo password is printed by `seed-demo`.
 DEMO_EMAIL_DOMAIN = "demo.centre"
@@ -233,10 +234,7 @@ def create_user(
 
 
 def get_user(user_id: int) -> User:
-    user = db.session.get(User, user_id)
-    if user is None:
-        raise NotFound("No such staff member.")
-    return user
+    return get_or_404(User, user_id, "staff member")
 
 
 def list_staff(

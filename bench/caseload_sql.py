@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 
 from core.db import UTCDateTime
-from intake.rules import LEVELS
+from intake.assessments.placement import LEVELS
 
 CASELOAD_SQL = """
 WITH open_cases AS MATERIALIZED (

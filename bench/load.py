@@ -60,10 +60,15 @@ from sqlalchemy.orm import aliased
 from auth.models import Role, User
 from bench import generate as gen
 from bench.run import OPEN, Server, _describe, _machine, _token, default_as_of
-from cases.models import Case
+from cases.episodes.models import Case
 from core.extensions import db
-from intake.models import Client
-from scheduling.models import ParticipantStatus, SessionParticipant, SessionStatus, TherapySession
+from intake.clients.models import Client
+from scheduling.sessions.models import (
+    ParticipantStatus,
+    SessionParticipant,
+    SessionStatus,
+    TherapySession,
+)
 
 API = "/api/v1"
 CONFLICT_KINDS = frozenset({"facilitator", "client", "room", "capacity"})

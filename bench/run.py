@@ -10,7 +10,7 @@
     gunicorn settings, both driven by the same loopback load generator (threads, http.client
     keep-alive, bounded by count and time, 127.0.0.1 only); ratio of requests per second
     (target >= 0.5), and the peak RSS (VmHWM) of each server's processes.
-(c) scheduling.service.find_conflicts for one occurrence that clashes with a busy
+(c) scheduling.sessions.service.find_conflicts for one occurrence that clashes with a busy
     facilitator, room and four clients, on a database of 10k sessions vs one of 1M sessions
     (target <= 1.5x). The two databases are separate, generated with
     `bench.generate --sessions N` the first time they are needed (see --conflict-db).
@@ -46,12 +46,13 @@ from auth.service import issue_credential
 from bench import caseload_sql
 from bench import generate as gen
 from bench.generate import GENERATE_ACTION
-from cases.models import Case
+from cases.episodes.models import Case
 from core.audit import AuditEvent
 from core.extensions import db
-from scheduling.models import Room, TherapySession
-from scheduling.rules import Occurrence
-from scheduling.service import find_conflicts
+from scheduling.rooms.models import Room
+from scheduling.sessions.conflicts import find_conflicts
+from scheduling.sessions.models import TherapySession
+from scheduling.sessions.rules import Occurrence
 
 ROOT = Path(__file__).resolve().parent.parent
 OPEN = ("waitlisted", "admitted", "active")

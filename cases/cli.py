@@ -9,13 +9,14 @@ from typing import Any
 import sqlalchemy as sa
 
 from auth.cli import demo_user
-from cases.beds import create_bed
-from cases.models import Bed, Case
-from cases.service import open_case
+from cases.episodes.beds import create_bed
+from cases.episodes.models import Bed, Case
+from cases.episodes.service import open_case
 from core.extensions import db
-from intake.assessment_service import start_assessment, submit_assessment
-from intake.models import Client
-from intake.rules import DIMENSIONS, DSM5_CRITERIA
+from intake.assessments.placement import DIMENSIONS
+from intake.assessments.service import start_assessment, submit_assessment
+from intake.clients.models import Client
+from intake.instruments.dsm5 import DSM5_CRITERIA
 
 #: (client first name, level chosen, counsellor email, ratings, override reason)
 DEMO_PLACEMENTS = [

@@ -9,39 +9,52 @@ from typing import Any
 
 from flask import Flask
 
-from aftercare.views import bp as aftercare_bp
+from aftercare.discharge.views import bp as discharge_bp
+from aftercare.follow_ups.views import bp as follow_ups_bp
+from aftercare.plans.views import bp as aftercare_plans_bp
 from auth.cli import create_user_command, seed_demo_accounts
 from auth.login import init_login
 from auth.views import bp as auth_bp
 from cases.cli import seed_demo_cases
-from cases.medication_views import bp as medication_bp
-from cases.note_views import bp as notes_bp
-from cases.views import bp as cases_bp
+from cases.episodes.lookup import provide_client_episodes
+from cases.episodes.views import bp as episodes_bp
+from cases.notes.views import bp as notes_bp
+from cases.tapers.views import bp as tapers_bp
+from cases.treatment_plans.views import bp as treatment_plans_bp
+from cases.withdrawal.views import bp as withdrawal_bp
 from core.app import Composition, build_app
-from intake.assessment_views import bp as assessments_bp
+from intake.assessments.views import bp as assessments_bp
 from intake.cli import seed_demo_clients
-from intake.flag_views import bp as flags_bp
-from intake.views import bp as intake_bp
+from intake.clients.views import bp as clients_bp
+from intake.flags.views import bp as flags_bp
 from reports.views import bp as reports_bp
+from scheduling.calendars.views import bp as calendars_bp
 from scheduling.cli import seed_demo_sessions
-from scheduling.views import bp as sessions_bp
+from scheduling.rooms.views import bp as rooms_bp
+from scheduling.sessions.views import bp as sessions_bp
 
 COMPOSITION = Composition(
     blueprints=(
         auth_bp,
-        intake_bp,
+        clients_bp,
         assessments_bp,
         flags_bp,
-        cases_bp,
+        episodes_bp,
         notes_bp,
-        medication_bp,
+        treatment_plans_bp,
+        tapers_bp,
+        withdrawal_bp,
         sessions_bp,
-        aftercare_bp,
+        rooms_bp,
+        calendars_bp,
+        aftercare_plans_bp,
+        discharge_bp,
+        follow_ups_bp,
         reports_bp,
     ),
     commands=(create_user_command,),
     seeders=(seed_demo_accounts, seed_demo_clients, seed_demo_cases, seed_demo_sessions),
-    setup=(init_login,),
+    setup=(init_login, provide_client_episodes),
 )
 
 

@@ -132,7 +132,7 @@ def _discard_failed_request(status: int) -> None:
     view = current_app.view_functions.get(request.endpoint or "")
     if view is not None and not audit.audits_itself(view):
         actor = g.get("actor") or (current_user if _authenticated() else None)
-        audit.record_failed_request(actor, status)
+        audit.record_failed_request(view, actor, status)
 
 
 def _authenticated() -> bool:

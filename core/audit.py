@@ -20,7 +20,7 @@ import re
 import uuid
 from collections.abc import Callable
 from datetime import date, datetime
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 import marshmallow as ma
 import sqlalchemy as sa
@@ -226,10 +226,8 @@ def record_many(
     )
 
 
-#: URL parameter name -> a query for the client a record belongs to. Domains register their
-#: records (`register_client_of`), so a refused request on, say, a case is still listed among
-#: the accesses to that client's data (the accounting of disclosures needs every attempt).
-CLIENT_OF: dict[str, Callable[[int], sa.Select[Any]]] = {}
+ClientQuery = Callable[[int], sa.Select[Any]]
+V = TypeVar("V", bound=Callable[..., Any])
 
 
 def self_audited(view: Callable[..., Any]) -> Callable[..., Any]:
@@ -244,20 +242,33 @@ def audits_itself(view: Callable[..., Any]) -> bool:
     return bool(getattr(view, "audits_itself", False))
 
 
-def register_client_of(param: str, query: Callable[[int], sa.Select[Any]]) -> None:
-    CLIENT_OF[param] = query
+def finds_client(param: str, query: ClientQuery) -> Callable[[V], V]:
+    """States how a route's client is found from its URL parameter `param` (a query for the
+    client id of that record), so a refused request on, say, a case is still listed among the
+    accesses to that client's data. A route with a `client_id` parameter needs none."""
+
+    def mark(view: V) -> V:
+        view.finds_client = (param, query)  # type: ignore[attr-defined]
+        return view
+
+    return mark
 
 
-def _client_of(view_args: dict[str, Any]) -> int | None:
+def client_of_request(view: Callable[..., Any] | None, view_args: dict[str, Any]) -> int | None:
+    """The client a request aimed at: its `client_id`, or what the route's
+    :func:`finds_client` query finds (None when the record does not exist)."""
     if "client_id" in view_args:
         return view_args["client_id"]
-    for param, value in view_args.items():
-        if param in CLIENT_OF:
-            return db.session.execute(CLIENT_OF[param](value)).scalar()
-    return None
+    found = getattr(view, "finds_client", None)
+    if found is None:
+        return None
+    param, query = found
+    return db.session.execute(query(view_args[param])).scalar()
 
 
-def record_failed_request(actor: Actor | None, status: int) -> None:
+def record_failed_request(
+    view: Callable[..., Any] | None, actor: Actor | None, status: int
+) -> None:
     """After a failed request was rolled back, keep one event saying it was refused, naming
     the client whose record it aimed at when the record exists."""
     view_args = request.view_args or {}
@@ -266,7 +277,7 @@ def record_failed_request(actor: Actor | None, status: int) -> None:
         actor=actor,
         record_type=None,
         record_id=next((v for k, v in view_args.items() if k.endswith("id")), None),
-        client_id=_client_of(view_args),
+        client_id=client_of_request(view, view_args),
         outcome=str(status),
         detail={"view_args": view_args} if view_args else None,
     )

@@ -1,4 +1,6 @@
-"""The centre's own time: "today" and local dates in `CENTRE_TIMEZONE` (API.md)."""
+"""The one clock: the current time (`now`), and the centre's own "today" and local dates in
+`CENTRE_TIMEZONE` (API.md). Every reading of the time goes through `now` (`core.db.utcnow`
+calls it), so a test freezes the whole service's time with `freeze` (the `clock` fixture)."""
 
 from __future__ import annotations
 
@@ -7,6 +9,21 @@ from zoneinfo import ZoneInfo
 
 from flask import current_app
 
+_frozen: datetime | None = None
+
+
+def now() -> datetime:
+    """The current time, timezone-aware in UTC (the frozen time while one is set)."""
+    return _frozen if _frozen is not None else datetime.now(UTC)
+
+
+def freeze(moment: datetime | None) -> None:
+    """Stop the clock at `moment` (aware), or let it run again with None. For tests."""
+    if moment is not None and moment.tzinfo is None:
+        raise ValueError("freeze() needs a timezone-aware moment")
+    global _frozen
+    _frozen = moment
+
 
 def centre_zone() -> ZoneInfo:
     return ZoneInfo(current_app.config["CENTRE_TIMEZONE"])
@@ -14,7 +31,7 @@ def centre_zone() -> ZoneInfo:
 
 def centre_today() -> date:
     """Today in the centre's time zone."""
-    return datetime.now(centre_zone()).date()
+    return now().astimezone(centre_zone()).date()
 
 
 def centre_date(moment: datetime) -> date:

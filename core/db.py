@@ -10,6 +10,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column
 
+from core import clock
+
 #: Constraint names are deterministic so migrations can drop and alter them by name on
 #: both SQLite (batch mode) and PostgreSQL.
 NAMING_CONVENTION = {
@@ -22,8 +24,9 @@ NAMING_CONVENTION = {
 
 
 def utcnow() -> datetime:
-    """The current time, timezone-aware in UTC. Used as a *callable* default."""
-    return datetime.now(UTC)
+    """The current time, timezone-aware in UTC (`core.clock.now`). Used as a *callable*
+    default."""
+    return clock.now()
 
 
 class UTCDateTime(sa.types.TypeDecorator):

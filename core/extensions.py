@@ -42,7 +42,7 @@ def configure_sqlite(engine: sa.Engine) -> None:
     writer at a time anyway and every request writes (at least its audit event), so taking
     the write lock up front serialises requests instead of failing a reader that later
     writes with SQLITE_BUSY. That is also what makes bed admission and booking race-free on
-    SQLite; PostgreSQL uses row locks for them (see `cases.service`).
+    SQLite; PostgreSQL uses row locks for them (see `cases.episodes.service`).
     """
 
     @sa.event.listens_for(engine, "connect")

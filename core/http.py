@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from flask import Response, after_this_request, request
 from werkzeug.routing import IntegerConverter
 
-from core.errors import PreconditionFailed, PreconditionRequired
+from core.errors import PreconditionFailed, PreconditionRequired, not_found
 from core.extensions import db
 from core.input import INT_MAX, fit_to_columns
 
@@ -67,6 +67,61 @@ class StrictSchema(QuerySchema):
     def on_bind_field(self, field_name: str, field_obj: ma.fields.Field) -> None:
         super().on_bind_field(field_name, field_obj)
         _strict_types(field_obj)
+
+
+def locked(stmt: sa.Select, *of: Any) -> sa.Select:
+    """`stmt` locking the rows of `of` (PostgreSQL `FOR NO KEY UPDATE`-compatible share of
+    the keys; SQLite serialises writers anyway), reloading them so the caller sees the
+    locked state, not what the session had cached."""
+    return stmt.with_for_update(of=of if len(of) > 1 else of[0], key_share=True).execution_options(
+        populate_existing=True
+    )
+
+
+def one_or_404(stmt: sa.Select, kind: str, *, for_update: Any = None) -> Any:
+    """The record `stmt` selects, or 404 "No such {kind}.". Put the caseload check in `stmt`,
+    so a record on another caseload costs and answers exactly like an unknown id.
+    `for_update` names the mapped class (or a tuple of them) whose rows to lock."""
+    if for_update is not None:
+        stmt = locked(stmt, *(for_update if isinstance(for_update, tuple) else (for_update,)))
+    found = db.session.execute(stmt).unique().scalar_one_or_none()
+    if found is None:
+        raise not_found(kind)
+    return found
+
+
+def row_or_404(stmt: sa.Select, kind: str, *, for_update: Any = None) -> sa.Row:
+    """As :func:`one_or_404` for a statement selecting several columns: the row."""
+    if for_update is not None:
+        stmt = locked(stmt, *(for_update if isinstance(for_update, tuple) else (for_update,)))
+    row = db.session.execute(stmt).first()
+    if row is None:
+        raise not_found(kind)
+    return row
+
+
+def get_or_404(model: Any, record_id: int, kind: str) -> Any:
+    """A record by primary key (no caseload involved: rooms, beds, staff), or 404."""
+    found = db.session.get(model, record_id)
+    if found is None:
+        raise not_found(kind)
+    return found
+
+
+def one_of(choices: Any) -> ma.validate.OneOf:
+    """A choice validator whose message lists the choices."""
+    return ma.validate.OneOf(list(choices), error="Must be one of: {choices}.")
+
+
+def _not_blank(value: str) -> None:
+    if not value.strip():
+        raise ma.ValidationError("Must not be blank.")
+
+
+def required_text(max_length: int, **kw: Any) -> ma.fields.String:
+    """A required, non-blank string of at most `max_length` characters."""
+    validators = [ma.validate.Length(min=1, max=max_length), _not_blank]
+    return ma.fields.String(required=True, validate=validators, **kw)
 
 
 def etag_of(record: Any) -> str:

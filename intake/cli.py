@@ -8,8 +8,8 @@ import sqlalchemy as sa
 
 from auth.cli import demo_user
 from core.extensions import db
-from intake.models import Client, Sex
-from intake.service import register_client
+from intake.clients.models import Client, Sex
+from intake.clients.service import register_client
 
 DEMO_CLIENTS = [
     ("Alex", "Morgan", date(1984, 5, 2), Sex.FEMALE),

@@ -23,16 +23,16 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from aftercare.models import FollowUp, FollowUpOutcome
+from aftercare.follow_ups.models import FollowUp, FollowUpOutcome
 from auth.models import Role, User
-from cases.models import Bed, Case
-from cases.rules import OPEN_STATUSES, CaseStatus
+from cases.episodes.models import Bed, Case
+from cases.episodes.rules import OPEN_STATUSES, CaseStatus
 from core.clock import start_of_centre_day
 from core.extensions import db
-from intake.models import Flag, FlagSeverity, FlagStatus, dual_diagnosis_clause
-from intake.rules import INPATIENT_LEVELS, LEVELS
+from intake.assessments.placement import INPATIENT_LEVELS, LEVELS
+from intake.flags.models import Flag, FlagSeverity, FlagStatus, dual_diagnosis_clause
 from reports.sql import as_date, days_between, plus_days
-from scheduling.models import (
+from scheduling.sessions.models import (
     Attendance,
     ParticipantStatus,
     SessionParticipant,

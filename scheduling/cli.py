@@ -8,11 +8,14 @@ from datetime import UTC, datetime, time, timedelta
 import sqlalchemy as sa
 
 from auth.cli import demo_user
-from cases.models import Case
+from cases.episodes.models import Case
+from core.db import utcnow
 from core.extensions import db
-from intake.models import Client
-from scheduling.models import Room, SessionType
-from scheduling.service import book_session, create_room
+from intake.clients.models import Client
+from scheduling.rooms.models import Room
+from scheduling.rooms.service import create_room
+from scheduling.sessions.booking import book_session
+from scheduling.sessions.models import SessionType
 
 #: The demo client whose case gets the weekly series.
 DEMO_SESSION_CLIENT = "Sam"
@@ -37,7 +40,7 @@ def seed_demo_sessions() -> list[str]:
 
 def _book_weekly_cbt(case_id: int) -> None:
     counsellor = demo_user("counsellor@demo.centre")
-    today = datetime.now(UTC).date()
+    today = utcnow().date()
     start = datetime.combine(today + timedelta(days=7 - today.weekday()), time(14), tzinfo=UTC)
     book_session(
         {

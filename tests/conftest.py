@@ -1,14 +1,16 @@
 """Test fixtures: one migrated database per run (SQLite by default, PostgreSQL when
 `TEST_DATABASE_URL` or `--postgres` says so), a rolled-back transaction per test, and
-`login_as(role)` clients."""
+`login_as(role)` clients, and `clock`, the one way a test moves the service's time."""
 
 from __future__ import annotations
 
 import os
 import tempfile
 from collections.abc import Iterator
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 import sqlalchemy as sa
@@ -17,6 +19,7 @@ from flask.testing import FlaskClient
 from flask_migrate import upgrade
 
 from centre import create_app
+from core import clock as core_clock
 from core.extensions import Session, db
 from tests.factories import ApiClient, make_user, token_for
 
@@ -122,3 +125,62 @@ def login_as(app: Flask) -> Any:
         return ApiClient(app.test_client(), token, uid)
 
     return _login
+
+
+# --- one signed-in client per role (a new user each) ------------------------------------------
+
+
+@pytest.fixture
+def intake(login_as: Any) -> ApiClient:
+    return login_as("intake")
+
+
+@pytest.fixture
+def counsellor(login_as: Any) -> ApiClient:
+    return login_as("counsellor")
+
+
+@pytest.fixture
+def clinician(login_as: Any) -> ApiClient:
+    return login_as("clinician")
+
+
+@pytest.fixture
+def manager(login_as: Any) -> ApiClient:
+    return login_as("manager")
+
+
+@pytest.fixture
+def admin(login_as: Any) -> ApiClient:
+    return login_as("admin")
+
+
+# --- the clock ---------------------------------------------------------------------------------
+
+
+class FrozenClock:
+    """The service's clock (`core.clock`), stopped at the real time the test started: `set`
+    a moment, go to a time `after` the start, or `set_today` (noon of a centre-local day)."""
+
+    def __init__(self, zone: ZoneInfo, start: datetime) -> None:
+        self.zone, self.start = zone, start
+
+    def set(self, moment: datetime) -> datetime:
+        core_clock.freeze(moment)
+        return moment
+
+    def after(self, delta: timedelta) -> datetime:
+        return self.set(self.start + delta)
+
+    def set_today(self, day: date | str) -> datetime:
+        day = date.fromisoformat(day) if isinstance(day, str) else day
+        return self.set(datetime.combine(day, time(12), tzinfo=self.zone))
+
+
+@pytest.fixture
+def clock(app: Flask) -> Iterator[FrozenClock]:
+    """Freeze the service's time for one test (it starts at the real now)."""
+    frozen = FrozenClock(ZoneInfo(app.config["CENTRE_TIMEZONE"]), core_clock.now())
+    frozen.set(frozen.start)
+    yield frozen
+    core_clock.freeze(None)

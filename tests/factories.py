@@ -17,9 +17,10 @@ from werkzeug.test import TestResponse
 from auth.models import CaseloadMembership, CredentialKind, MembershipKind, Role, User
 from auth.passwords import hash_password
 from auth.service import issue_credential
-from cases.models import Bed, Case
+from cases.episodes.models import Bed, Case
 from core.extensions import db
-from intake.models import Assessment, AssessmentStatus, Client
+from intake.assessments.models import Assessment, AssessmentStatus
+from intake.clients.models import Client
 
 _seq = itertools.count(1)
 DEFAULT_PASSWORD = "correct-battery-staple-9"
@@ -93,6 +94,12 @@ class ApiClient:
 
     def delete(self, url: str, **kw: Any) -> TestResponse:
         return self.http.delete(url, headers=self._headers(kw.pop("headers", None)), **kw)
+
+    def sign_in_again(self) -> None:
+        """A fresh token for the same user, after the clock moved past the old one's life."""
+        with self.http.application.app_context():
+            self.token = token_for(self.user_id)
+            db.session.commit()
 
 
 def make_submitted_assessment(

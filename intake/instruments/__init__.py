@@ -7,7 +7,8 @@ the API's screening keys to these functions; ``audit_c`` also takes ``sex=``.
 
 Beside the screenings sit the other structured parts of an intake, scored the same way:
 ``dsm5`` (use disorder versus dependence), ``substances`` (current use and diazepam
-equivalents) and ``flags`` (what the findings raise). ``intake.rules`` composes them all.
+equivalents); ``intake.flags.rules`` says what the findings raise and
+``intake.assessments.rules`` composes them all.
 """
 
 from __future__ import annotations

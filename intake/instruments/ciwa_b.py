@@ -2,7 +2,7 @@
 
 Bands 0 none, 1-20 mild, 21-40 moderate, 41-60 severe, 61-80 very severe. Severe or very
 severe (41 or more) is positive: a ``severe_withdrawal`` flag. Used at intake and for repeated
-monitoring over a stay (``cases.withdrawal`` builds its scale from these definitions); it is
+monitoring over a stay (``cases.withdrawal.rules`` builds its scale from these definitions); it is
 for monitoring, not for dosing.
 """
 

@@ -6,11 +6,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-import pytest
-
 from core.extensions import db
-from tests.aftercare.test_follow_ups import FOLLOW_UPS, complete
-from tests.aftercare.test_plans import (
+from tests.aftercare.follow_ups.test_follow_ups import FOLLOW_UPS, complete
+from tests.aftercare.plans.test_plans import (
     agreed_plan,
     backdate,
     centre_today,
@@ -19,16 +17,6 @@ from tests.aftercare.test_plans import (
     save_plan,
 )
 from tests.factories import make_submitted_assessment
-
-
-@pytest.fixture
-def clinician(login_as):
-    return login_as("clinician")
-
-
-@pytest.fixture
-def counsellor(login_as):
-    return login_as("counsellor")
 
 
 def discharged_late(app, clinician, counsellor):

@@ -7,7 +7,6 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 
-import auth.service
 from auth.models import Credential, CredentialKind
 from core.db import utcnow
 from core.extensions import db
@@ -18,7 +17,7 @@ def feed(client, staff_id, token):
     return client.get(url, query_string={"token": token}).status_code
 
 
-def test_calendar_token_expires_after_the_configured_days(app, client, login_as, monkeypatch):
+def test_calendar_token_expires_after_the_configured_days(app, client, login_as, clock):
     counsellor = login_as("counsellor")
     issued = counsellor.post("/api/v1/auth/calendar-token")
     assert issued.status_code == 201, issued.get_json()
@@ -34,6 +33,5 @@ def test_calendar_token_expires_after_the_configured_days(app, client, login_as,
     assert abs(expires_at - (utcnow() + timedelta(days=days))) < timedelta(minutes=1)
     assert feed(client, counsellor.user_id, token) == 200
 
-    later = utcnow() + timedelta(days=days, minutes=1)
-    monkeypatch.setattr(auth.service, "utcnow", lambda: later)
+    clock.after(timedelta(days=days, minutes=1))
     assert feed(client, counsellor.user_id, token) == 401

@@ -12,7 +12,6 @@ import auth.service
 from auth.login import AUTH_COOKIE
 from auth.models import Credential, LoginThrottle, User
 from auth.service import secret_digest
-from core.db import utcnow
 from core.extensions import db
 from tests.factories import DEFAULT_PASSWORD, make_user
 
@@ -46,11 +45,6 @@ def failures_in_db(app, email):
     with app.app_context():
         stmt = sa.select(LoginThrottle.failures).where(LoginThrottle.email == email)
         return db.session.execute(stmt).scalar_one()
-
-
-def shift_clock(monkeypatch, delta):
-    later = utcnow() + delta
-    monkeypatch.setattr(auth.service, "utcnow", lambda: later)
 
 
 # --- login and cookie sessions ---------------------------------------------------------------
@@ -287,31 +281,31 @@ def test_lockout_holds_for_a_client_that_never_failed(app, client, account):
     assert r.status_code == 429
 
 
-def test_login_works_again_after_lockout_expires(monkeypatch, client, account):
+def test_login_works_again_after_lockout_expires(clock, client, account):
     email = account()
     fail_login(client, email, 5)
-    shift_clock(monkeypatch, timedelta(minutes=14))
+    clock.after(timedelta(minutes=14))
     assert (
         client.post(LOGIN, json={"email": email, "password": DEFAULT_PASSWORD}).status_code == 429
     )
-    shift_clock(monkeypatch, timedelta(minutes=15, seconds=5))
+    clock.after(timedelta(minutes=15, seconds=5))
     r = client.post(LOGIN, json={"email": email, "password": DEFAULT_PASSWORD})
     assert r.status_code == 200
 
 
-def test_failures_before_a_served_lockout_do_not_count_again(monkeypatch, client, account):
+def test_failures_before_a_served_lockout_do_not_count_again(clock, client, account):
     email = account()
     fail_login(client, email, 5)
-    shift_clock(monkeypatch, timedelta(minutes=16))
+    clock.after(timedelta(minutes=16))
     fail_login(client, email, 1)
     r = client.post(LOGIN, json={"email": email, "password": DEFAULT_PASSWORD})
     assert r.status_code == 200
 
 
-def test_failures_older_than_the_window_do_not_count(monkeypatch, client, account):
+def test_failures_older_than_the_window_do_not_count(clock, client, account):
     email = account()
     fail_login(client, email, 4)
-    shift_clock(monkeypatch, timedelta(minutes=16))
+    clock.after(timedelta(minutes=16))
     fail_login(client, email, 1)  # only one failure inside the window now
     r = client.post(LOGIN, json={"email": email, "password": DEFAULT_PASSWORD})
     assert r.status_code == 200
@@ -331,15 +325,15 @@ def test_a_successful_login_does_not_count_as_a_failure(app, client, account):
 
 
 def test_attempts_during_a_lockout_are_not_counted_and_do_not_extend_it(
-    monkeypatch, app, client, account
+    clock, app, client, account
 ):
     email = account()
     fail_login(client, email, 5)
-    shift_clock(monkeypatch, timedelta(minutes=10))
+    clock.after(timedelta(minutes=10))
     wrong = client.post(LOGIN, json={"email": email, "password": "wrong-password-123"})
     assert wrong.status_code == 429
     assert failures_in_db(app, email) == 5
-    shift_clock(monkeypatch, timedelta(minutes=15, seconds=5))
+    clock.after(timedelta(minutes=15, seconds=5))
     assert (
         client.post(LOGIN, json={"email": email, "password": DEFAULT_PASSWORD}).status_code == 200
     )

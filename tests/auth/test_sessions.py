@@ -7,10 +7,8 @@ from datetime import timedelta
 
 import pytest
 
-import auth.service
 from auth.login import AUTH_COOKIE
 from auth.models import User
-from core.db import utcnow
 from core.extensions import db
 from tests.factories import DEFAULT_PASSWORD, make_user
 
@@ -48,11 +46,6 @@ def bearer(app, email, password=DEFAULT_PASSWORD):
     r = app.test_client().post(TOKENS, json={"email": email, "password": password})
     assert r.status_code == 201, r.get_json()
     return {"Authorization": f"Bearer {r.get_json()['token']}"}
-
-
-def shift_clock(monkeypatch, delta):
-    later = utcnow() + delta
-    monkeypatch.setattr(auth.service, "utcnow", lambda: later)
 
 
 # --- logout ----------------------------------------------------------------------------------
@@ -202,54 +195,54 @@ def test_password_change_with_unknown_field_is_422(app, account):
 # --- idle timeout and expiry -------------------------------------------------------------
 
 
-def test_cookie_session_used_within_idle_limit_still_works(app, monkeypatch, account):
+def test_cookie_session_used_within_idle_limit_still_works(app, clock, account):
     _, email = account()
     http, _ = cookie_login(app, email)
     idle = app.config["SESSION_IDLE_MINUTES"]
-    shift_clock(monkeypatch, timedelta(minutes=idle - 1))
+    clock.after(timedelta(minutes=idle - 1))
     assert http.get(ME).status_code == 200
 
 
-def test_cookie_session_idle_too_long_is_401(app, monkeypatch, account):
+def test_cookie_session_idle_too_long_is_401(app, clock, account):
     _, email = account()
     http, _ = cookie_login(app, email)
     idle = app.config["SESSION_IDLE_MINUTES"]
-    shift_clock(monkeypatch, timedelta(minutes=idle + 1))
+    clock.after(timedelta(minutes=idle + 1))
     r = http.get(ME)
     assert r.status_code == 401
     assert r.get_json()["code"] == 401
 
 
-def test_cookie_session_in_use_does_not_idle_out(app, monkeypatch, account):
+def test_cookie_session_in_use_does_not_idle_out(app, clock, account):
     """Activity on a read-only route counts: the idle clock restarts at every request."""
     _, email = account()
     http, _ = cookie_login(app, email)
     idle = app.config["SESSION_IDLE_MINUTES"]
-    shift_clock(monkeypatch, timedelta(minutes=idle - 5))
+    clock.after(timedelta(minutes=idle - 5))
     assert http.get(ME).status_code == 200
-    shift_clock(monkeypatch, timedelta(minutes=2 * idle - 10))
+    clock.after(timedelta(minutes=2 * idle - 10))
     assert http.get(ME).status_code == 200
 
 
-def test_cookie_session_ends_after_its_maximum_age(app, monkeypatch, account):
+def test_cookie_session_ends_after_its_maximum_age(app, clock, account):
     _, email = account()
     http, _ = cookie_login(app, email)
     max_hours = app.config["SESSION_MAX_HOURS"]
-    shift_clock(monkeypatch, timedelta(hours=max_hours, minutes=1))
+    clock.after(timedelta(hours=max_hours, minutes=1))
     assert http.get(ME).status_code == 401
 
 
-def test_bearer_token_is_not_subject_to_idle_timeout(app, monkeypatch, account):
+def test_bearer_token_is_not_subject_to_idle_timeout(app, clock, account):
     _, email = account()
     auth = bearer(app, email)
-    shift_clock(monkeypatch, timedelta(minutes=app.config["SESSION_IDLE_MINUTES"] + 60))
+    clock.after(timedelta(minutes=app.config["SESSION_IDLE_MINUTES"] + 60))
     assert app.test_client().get(ME, headers=auth).status_code == 200
 
 
-def test_expired_bearer_token_is_401(app, monkeypatch, account):
+def test_expired_bearer_token_is_401(app, clock, account):
     _, email = account()
     auth = bearer(app, email)
-    shift_clock(monkeypatch, timedelta(hours=app.config["TOKEN_TTL_HOURS"], minutes=1))
+    clock.after(timedelta(hours=app.config["TOKEN_TTL_HOURS"], minutes=1))
     assert app.test_client().get(ME, headers=auth).status_code == 401
 
 

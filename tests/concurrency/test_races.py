@@ -6,9 +6,9 @@ from datetime import date
 
 import sqlalchemy as sa
 
-from cases.models import Case
+from cases.episodes.models import Case
 from core.extensions import db
-from scheduling.models import SessionParticipant, TherapySession
+from scheduling.sessions.models import SessionParticipant, TherapySession
 from tests.concurrency.conftest import race
 from tests.factories import (
     make_bed,

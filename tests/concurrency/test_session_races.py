@@ -1,7 +1,7 @@
 """Racing session changes on committed data: a reschedule and a booking never both put one
 client in two overlapping sessions, and a discharge racing a reschedule or a roster change
 neither deadlocks nor leaves the discharged case booked (the lock order of
-`scheduling.conflicts`)."""
+`scheduling.sessions.conflicts`)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,12 @@ from datetime import UTC, date, datetime, timedelta
 import sqlalchemy as sa
 
 from core.extensions import db
-from scheduling.models import ParticipantStatus, SessionParticipant, SessionStatus, TherapySession
+from scheduling.sessions.models import (
+    ParticipantStatus,
+    SessionParticipant,
+    SessionStatus,
+    TherapySession,
+)
 from tests.concurrency.conftest import race
 from tests.factories import make_case, make_user, token_for
 

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import sqlalchemy as sa
 
-from cases.models import Case
+from cases.episodes.models import Case
 from core import audit
 from core.audit import AuditEvent
 from core.extensions import db
@@ -33,11 +33,6 @@ def events_where(app, *conditions):
     with app.app_context():
         stmt = sa.select(AuditEvent).where(*conditions).order_by(AuditEvent.id)
         return list(db.session.execute(stmt).scalars())
-
-
-@pytest.fixture
-def intake(login_as):
-    return login_as("intake")
 
 
 @pytest.fixture
@@ -307,7 +302,7 @@ def test_refused_request_on_a_case_names_the_client(app, login_as):
             .scalars()
             .first()
         )
-    assert (event.action, event.outcome, event.client_id) == ("cases.get_case", "404", client_id)
+    assert (event.action, event.outcome, event.client_id) == ("episodes.get_case", "404", client_id)
 
 
 # --- request ids -----------------------------------------------------------------------------

@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from core import audit
 from core.audit import AuditEvent, sanitise_detail
 from core.extensions import db
-from intake.rules import DSM5_CRITERIA
+from intake.instruments.dsm5 import DSM5_CRITERIA
 from tests.factories import make_client
 
 #: values the scenario below writes into clinical records (field names such as `band` or

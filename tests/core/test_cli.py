@@ -6,7 +6,7 @@ import sqlalchemy as sa
 
 from auth.cli import DEMO_PASSWORD
 from auth.models import User
-from cases.models import Case
+from cases.episodes.models import Case
 from core.extensions import db
 
 

@@ -12,8 +12,8 @@ import sqlalchemy as sa
 from core.audit import AuditEvent
 from core.errors import Conflict
 from core.extensions import db
-from intake import service as intake_service
-from intake.models import Client
+from intake.clients import service as intake_service
+from intake.clients.models import Client
 
 
 def rid(name: str) -> str:
@@ -38,11 +38,6 @@ def assert_error_shape(response, code):
     if "errors" in body:
         assert isinstance(body["errors"], dict)
     return body
-
-
-@pytest.fixture
-def intake(login_as):
-    return login_as("intake")
 
 
 def test_malformed_json_is_400(intake):
@@ -191,7 +186,7 @@ def test_failed_request_leaves_no_partial_write_but_is_audited(app, monkeypatch,
     assert clients == 0
     assert len(events) == 1
     event = events[0]
-    assert event.action == "intake.create_client"
+    assert event.action == "clients.create_client"
     assert event.outcome == "409"
     assert event.actor_id == intake.user_id
     assert event.method == "POST"

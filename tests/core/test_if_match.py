@@ -12,11 +12,6 @@ NEW_CLIENT = {"first_name": "Ifa", "last_name": "Match", "date_of_birth": "1977-
 
 
 @pytest.fixture
-def admin(login_as):
-    return login_as("admin")
-
-
-@pytest.fixture
 def colleague(login_as):
     return login_as("counsellor").user_id
 

@@ -27,21 +27,6 @@ TAPER = {
 
 
 @pytest.fixture
-def intake(login_as):
-    return login_as("intake")
-
-
-@pytest.fixture
-def clinician(login_as):
-    return login_as("clinician")
-
-
-@pytest.fixture
-def manager(login_as):
-    return login_as("manager")
-
-
-@pytest.fixture
 def case_id(app):
     with app.app_context():
         case = make_case(make_user("counsellor"))

@@ -6,11 +6,11 @@ import pytest
 
 from core.db import RecordDeletionError
 from core.extensions import db
-from intake.models import Client
+from intake.clients.models import Client
 from tests.factories import make_client
 
 #: The only DELETE route revokes a calendar feed token (a credential, not a record).
-ALLOWED_DELETE_ENDPOINTS = {"sessions.revoke_calendar_token"}
+ALLOWED_DELETE_ENDPOINTS = {"calendars.revoke_calendar_token"}
 
 
 def test_no_route_deletes_clinical_records(app):

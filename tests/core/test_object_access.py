@@ -12,9 +12,9 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from cases.models import Case
+from cases.episodes.models import Case
 from core.extensions import db
-from intake.models import Client
+from intake.clients.models import Client
 from tests.core.test_access import EXPECTED_ROLES, NON_API
 from tests.factories import make_case, make_user
 

@@ -8,8 +8,8 @@ from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 
-from aftercare.models import FollowUp, FollowUpOutcome
-from cases.models import Case, LevelChange
+from aftercare.follow_ups.models import FollowUp, FollowUpOutcome
+from cases.episodes.models import Case, LevelChange
 from core.extensions import db
 from reports import service
 from tests.factories import make_case, make_user
@@ -42,11 +42,6 @@ def discharge(counsellor: int, level: str, *, contact_after_days: int | None) ->
         )
     db.session.flush()
     return case_id
-
-
-@pytest.fixture
-def manager(login_as):
-    return login_as("manager")
 
 
 def outcomes(manager) -> dict:

@@ -11,11 +11,11 @@ from datetime import UTC, date, datetime, time, timedelta
 import pytest
 import sqlalchemy as sa
 
-from aftercare.models import FollowUp, FollowUpOutcome
-from cases.models import Case
+from aftercare.follow_ups.models import FollowUp, FollowUpOutcome
+from cases.episodes.models import Case
 from core.extensions import db
-from intake.models import Flag, FlagSeverity
-from scheduling.models import (
+from intake.flags.models import Flag, FlagSeverity
+from scheduling.sessions.models import (
     Attendance,
     SessionParticipant,
     SessionStatus,
@@ -121,11 +121,6 @@ def build_centre():
     session(a, MIDNIGHT - timedelta(days=3), participants=[(active, Attendance.EXCUSED)])
     db.session.flush()
     return {"a": a, "b": b, "cases": (admitted, active, waitlisted, discharged, b_case)}
-
-
-@pytest.fixture
-def manager(login_as):
-    return login_as("manager")
 
 
 @pytest.fixture

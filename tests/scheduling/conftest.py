@@ -52,16 +52,6 @@ def audit_rows(app, action, **where):
 
 
 @pytest.fixture
-def clinician(login_as):
-    return login_as("clinician")
-
-
-@pytest.fixture
-def counsellor(login_as):
-    return login_as("counsellor")
-
-
-@pytest.fixture
 def open_case(app, clinician, counsellor):
     """`open_case()` → the id of a new active outpatient case on the counsellor's caseload."""
 

@@ -1,0 +1,158 @@
+"""Aftercare: relapse-prevention plans (API.md "Aftercare"). Services flush and audit;
+views commit. Every read and write records an audit event with the client's id.
+
+Plans
+- One plan per case, replaced whole by PUT. It may be written while the case is open and
+  after discharge (the primary counsellor keeps access through the AFTERCARE caseload
+  membership). Every saved version, the first included, is copied into
+  `AftercarePlanVersion`; a PUT that changes neither the sections nor the status saves
+  nothing (same version, no new copy).
+- A draft may be incomplete. Agreeing it (`status: agreed`) needs what a clinician expects
+  of a plan the client leaves with (`missing_for_agreement`), else 422 naming each field
+  in `errors.json` and in `missing`:
+  - at least one trigger or high-risk situation and at least one coping strategy
+    (relapse prevention after Marlatt & Gordon);
+  - a lapse plan: what to do after a slip so it does not become a relapse;
+  - a crisis plan with a crisis line and at least one safety step (Stanley & Brown);
+  - `crisis_plan.naloxone_offered: true` when the case's intake assessment lists an opioid
+    (tolerance falls during treatment, so overdose risk rises after discharge);
+  - `crisis_plan.safe_storage` when there is a medication plan (medicines at home, e.g. a
+    taper that continues after discharge, are stored safely or disposed of).
+  `agreed_at` is set whenever a version is saved as agreed, and cleared for a draft."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+
+from aftercare.plans.models import AftercarePlan, AftercarePlanVersion, PlanStatus
+from auth.models import User
+from cases.episodes.models import Case
+from cases.episodes.service import get_case
+from core.db import utcnow
+from core.documents import Saved, VersionedDocument
+from core.errors import ValidationFailed
+from core.extensions import db
+from intake.assessments.models import Assessment
+
+AFTERCARE_PLANS = VersionedDocument(
+    model=AftercarePlan,
+    version_model=AftercarePlanVersion,
+    record_type="aftercare_plan",
+    version_record_type="aftercare_plan_version",
+    label="aftercare plan",
+    copied=("status", "content"),
+)
+
+
+def plan_of(case_id: int, *, for_update: bool = False) -> AftercarePlan | None:
+    """The case's plan, or None before its first save; `for_update` locks it."""
+    return AFTERCARE_PLANS.current(case_id, for_update=for_update)
+
+
+def _blank(value: Any) -> bool:
+    return not (value or "").strip()
+
+
+def _filled(items: Any) -> bool:
+    return any(item.strip() for item in items or [])
+
+
+def missing_for_agreement(content: dict[str, Any], *, opioids_involved: bool) -> dict[str, str]:
+    """What a plan still lacks before it may be agreed: field path → why (empty when it may
+    be agreed). The rules are in this module's docstring."""
+    missing: dict[str, str] = {}
+    if not _filled(content.get("triggers")):
+        missing["triggers"] = "Name at least one trigger or high-risk situation."
+    if not _filled(content.get("coping_strategies")):
+        missing["coping_strategies"] = "Name at least one coping strategy."
+    if _blank(content.get("lapse_plan")):
+        missing["lapse_plan"] = "Say what to do after a lapse."
+    crisis = content.get("crisis_plan") or {}
+    if _blank(crisis.get("crisis_line")):
+        missing["crisis_plan.crisis_line"] = "Give a crisis line."
+    if not _filled(crisis.get("safety_steps")):
+        missing["crisis_plan.safety_steps"] = "Name at least one safety step."
+    if opioids_involved and crisis.get("naloxone_offered") is not True:
+        missing["crisis_plan.naloxone_offered"] = (
+            "The assessment lists opioid use: offer naloxone (tolerance falls during "
+            "treatment, so overdose risk rises after discharge)."
+        )
+    if not _blank(content.get("medication_plan")) and _blank(crisis.get("safe_storage")):
+        missing["crisis_plan.safe_storage"] = (
+            "With a medication plan, say how medicines are stored safely or disposed of."
+        )
+    return missing
+
+
+def _opioids_involved(case: Case) -> bool:
+    substances = db.session.execute(
+        sa.select(Assessment.substances).where(Assessment.id == case.assessment_id)
+    ).scalar()
+    return any(isinstance(s, dict) and s.get("category") == "opioid" for s in substances or [])
+
+
+def get_plan(case_id: int, *, actor: User) -> AftercarePlan:
+    """The case's current plan (404 when none has been saved yet)."""
+    case = get_case(case_id, actor=actor, action="case.read_for_aftercare_plan")
+    return AFTERCARE_PLANS.read(case.id, case.client_id, actor=actor)
+
+
+def plan_for_update(case_id: int, *, actor: User) -> tuple[Case, AftercarePlan | None]:
+    """The case, locked, and its plan if there is one, for `save_plan`. Locking the case
+    serialises two first saves (the second then needs If-Match) and a save with a discharge
+    (which reads the plan's status)."""
+    case = get_case(case_id, actor=actor, action="case.read_for_aftercare_plan", for_update=True)
+    return case, plan_of(case.id, for_update=True)
+
+
+def _require_agreeable(case: Case, content: dict[str, Any], status: PlanStatus) -> None:
+    """422 naming each missing section when an agreed plan lacks one."""
+    if status is not PlanStatus.AGREED:
+        return
+    missing = missing_for_agreement(content, opioids_involved=_opioids_involved(case))
+    if missing:
+        raise ValidationFailed(
+            "The plan cannot be agreed yet: " + ", ".join(missing) + ".",
+            errors={"json": {field: [why] for field, why in missing.items()}},
+            missing=list(missing),
+        )
+
+
+def _changed_fields(
+    plan: AftercarePlan | None, content: dict[str, Any], status: PlanStatus
+) -> list[str]:
+    """The names of the sections (and `status`) a save changes: what the audit event says,
+    never their content (API.md: audit details carry no clinical content)."""
+    before = plan.content if plan is not None else {}
+    names = {k for k in before.keys() | content.keys() if before.get(k) != content.get(k)}
+    if plan is None or plan.status is not status:
+        names.add("status")
+    return sorted(names)
+
+
+def save_plan(
+    case: Case,
+    plan: AftercarePlan | None,
+    content: dict[str, Any],
+    status: PlanStatus,
+    *,
+    actor: User,
+) -> Saved:
+    """Create the plan or replace it with a new version (kept in the version history). 422
+    when an agreed plan lacks a section. The audit event names the changed sections and the
+    version, nothing of their content."""
+    _require_agreeable(case, content, status)
+    agreed_at = utcnow() if status is PlanStatus.AGREED else None
+    values = {"content": content, "status": status, "agreed_at": agreed_at}
+    changed = _changed_fields(plan, content, status)
+    return AFTERCARE_PLANS.save(case, plan, values, actor=actor, changed=changed)
+
+
+def list_plan_versions(case_id: int, *, actor: User, page: int, per_page: int) -> dict[str, Any]:
+    """Every saved version of the case's plan, oldest first (empty before the first save)."""
+    case = get_case(case_id, actor=actor, action="case.read_for_aftercare_plan")
+    return AFTERCARE_PLANS.versions(
+        case.id, case.client_id, actor=actor, page=page, per_page=per_page
+    )

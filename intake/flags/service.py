@@ -1,0 +1,198 @@
+"""Flags: raised by rules (intake screenings and history, withdrawal scores, follow-ups,
+discharges) or by staff, tracked until a clinician resolves them.
+
+`raise_flag` is the one door for every domain: it never duplicates an active flag of the
+same type for a client; it raises that flag's severity instead and appends the finding to the
+flag's history (CLINICAL.md §3, rule version 2). Every urgent finding re-alerts: it clears the
+acknowledgement, even at the same severity, so a worsening score or a new high-risk screen is
+never swallowed by an earlier "seen"."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+
+from auth.models import User
+from auth.permissions import client_visibility
+from core import audit
+from core.db import utcnow
+from core.errors import InvalidTransition, ValidationFailed
+from core.extensions import db
+from core.http import one_or_404
+from intake.clients.models import Client
+from intake.clients.service import get_client
+from intake.flags.models import SEVERITY_ORDER, Flag, FlagSeverity, FlagStatus
+from intake.flags.rules import FLAG_TYPES, severity_rank
+
+
+@dataclass(frozen=True)
+class FlagRequest:
+    """What to raise: the type decides the category (CLINICAL.md §3 table)."""
+
+    type: str
+    severity: str
+    source_kind: str
+    note: str | None = None
+    instrument: str | None = None
+    score: float | None = None
+    assessment_id: int | None = None
+
+
+def _active_flag(client_id: int, flag_type: str) -> Flag | None:
+    stmt = sa.select(Flag).where(
+        Flag.client_id == client_id, Flag.type == flag_type, Flag.status == FlagStatus.ACTIVE
+    )
+    return db.session.execute(stmt.with_for_update(key_share=True)).scalar_one_or_none()
+
+
+def active_flag_id(client_id: int, flag_type: str) -> int | None:
+    stmt = sa.select(Flag.id).where(
+        Flag.client_id == client_id, Flag.type == flag_type, Flag.status == FlagStatus.ACTIVE
+    )
+    return db.session.execute(stmt).scalar()
+
+
+def raise_flag(client_id: int, request: FlagRequest, *, actor: User | None) -> Flag:
+    """Raise a flag, or raise the severity of the active flag of that type (appending the
+    new finding to its note). Returns the flag that now stands."""
+    if request.type not in FLAG_TYPES:
+        allowed = ", ".join(FLAG_TYPES)
+        raise ValidationFailed(f"Unknown flag type; allowed: {allowed}.", field="type")
+    existing = _active_flag(client_id, request.type)
+    if existing is not None:
+        return _escalate(existing, request, actor)
+    flag = Flag(
+        client_id=client_id,
+        type=request.type,
+        category=FLAG_TYPES[request.type],
+        severity=FlagSeverity(request.severity),
+        source_kind=request.source_kind,
+        source_instrument=request.instrument,
+        source_score=request.score,
+        source_assessment_id=request.assessment_id,
+        note=request.note,
+        raised_at=utcnow(),
+        raised_by_id=getattr(actor, "id", None),
+    )
+    flag.history = [_finding(request, flag.raised_at)]
+    db.session.add(flag)
+    db.session.flush()
+    _audit("flag.raise", flag, actor)
+    return flag
+
+
+def _finding(request: FlagRequest, at: datetime) -> dict[str, Any]:
+    """One history entry: when, from what kind of source, how severe, and its note."""
+    return {
+        "at": at.isoformat(),
+        "source": request.source_kind,
+        "severity": request.severity,
+        "note": request.note,
+    }
+
+
+def _escalate(flag: Flag, request: FlagRequest, actor: User | None) -> Flag:
+    """A repeat finding never duplicates the flag: it is appended to the history (and a new
+    note to the note); a higher severity raises the flag; an urgent finding re-alerts."""
+    raised = severity_rank(request.severity) > severity_rank(flag.severity.value)
+    realert = raised or request.severity == FlagSeverity.URGENT.value
+    if raised:
+        flag.severity = FlagSeverity(request.severity)
+    if realert:
+        flag.acknowledged_at = None
+        flag.acknowledged_by_id = None
+    if request.note and request.note not in (flag.note or ""):
+        flag.note = f"{flag.note}\n{request.note}" if flag.note else request.note
+    flag.history = [*(flag.history or []), _finding(request, utcnow())]
+    db.session.flush()
+    _audit("flag.escalate" if realert else "flag.finding", flag, actor)
+    return flag
+
+
+def _audit(action: str, flag: Flag, actor: User | None) -> None:
+    audit.record(
+        action,
+        actor=actor,
+        record_type="flag",
+        record_id=flag.id,
+        client_id=flag.client_id,
+        detail={"fields": ["severity", "type"]},
+    )
+
+
+def list_client_flags(
+    client_id: int, *, actor: User, status: FlagStatus | None
+) -> sa.Select[tuple[Flag]]:
+    get_client(client_id, actor=actor, action="flag.list")
+    stmt = sa.select(Flag).where(Flag.client_id == client_id)
+    if status is not None:
+        stmt = stmt.where(Flag.status == status)
+    return stmt.order_by(SEVERITY_ORDER, Flag.raised_at.desc(), Flag.id.desc())
+
+
+def list_flags(
+    *,
+    actor: User,
+    status: FlagStatus | None,
+    severity: FlagSeverity | None,
+    acknowledged: bool | None,
+) -> sa.Select[tuple[Flag]]:
+    """The cross-client list (caseload-filtered in SQL for counsellors), urgent first."""
+    stmt = sa.select(Flag).join(Client, Client.id == Flag.client_id)
+    stmt = stmt.where(client_visibility(actor, Flag.client_id))
+    if status is not None:
+        stmt = stmt.where(Flag.status == status)
+    if severity is not None:
+        stmt = stmt.where(Flag.severity == severity)
+    if acknowledged is not None:
+        column = Flag.acknowledged_at
+        stmt = stmt.where(column.is_not(None) if acknowledged else column.is_(None))
+    return stmt.order_by(SEVERITY_ORDER, Flag.raised_at, Flag.id)
+
+
+def audit_flag_list(flags: list[Flag], *, actor: User) -> None:
+    audit.record_many(
+        "flag.list", actor=actor, record_type="flag", rows=[(f.id, f.client_id) for f in flags]
+    )
+
+
+def get_flag(flag_id: int, *, actor: User, action: str = "flag.read") -> Flag:
+    """A flag of a client the actor may see; 404 "No such flag." otherwise. The caseload
+    check is part of the one query that loads the row, so a flag on another caseload costs
+    and answers exactly like an unknown id. Audited as `action` (no flag type or severity:
+    the actions that change the flag audit those)."""
+    flag = one_or_404(
+        sa.select(Flag).where(Flag.id == flag_id, client_visibility(actor, Flag.client_id)), "flag"
+    )
+    audit.record(
+        action, actor=actor, record_type="flag", record_id=flag.id, client_id=flag.client_id
+    )
+    return flag
+
+
+def resolve_flag(flag: Flag, reason: str, *, actor: User) -> Flag:
+    if flag.status is FlagStatus.RESOLVED:
+        raise InvalidTransition("The flag is already resolved.")
+    flag.status = FlagStatus.RESOLVED
+    flag.resolved_at = utcnow()
+    flag.resolved_by_id = actor.id
+    flag.resolution_reason = reason
+    db.session.flush()
+    _audit("flag.resolve", flag, actor)
+    return flag
+
+
+def acknowledge_flag(flag: Flag, *, actor: User) -> Flag:
+    """Record who saw the flag and when (the first acknowledgement stands)."""
+    if flag.status is FlagStatus.RESOLVED:
+        raise InvalidTransition("The flag is resolved.")
+    if flag.acknowledged_at is not None:
+        raise InvalidTransition("The flag was already acknowledged.")
+    flag.acknowledged_at = utcnow()
+    flag.acknowledged_by_id = actor.id
+    db.session.flush()
+    _audit("flag.acknowledge", flag, actor)
+    return flag
