@@ -16,6 +16,7 @@ Every request has the server's own id (`request_id`, a fresh UUID, sent back as
 
 from __future__ import annotations
 
+import operator
 import re
 import uuid
 from collections.abc import Callable
@@ -29,7 +30,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from core.db import Base, NeverDeleted, UTCDateTime, utcnow
 from core.extensions import db
-from core.http import PageArgsSchema
+from core.http import PageArgsSchema, paginate
 
 
 class Actor(Protocol):
@@ -224,6 +225,28 @@ def record_many(
         sa.insert(AuditEvent),
         [{**common, "record_id": rec_id, "client_id": client_id} for rec_id, client_id in rows],
     )
+
+
+def audited_page(
+    stmt: sa.Select[Any],
+    page: int,
+    per_page: int,
+    *,
+    actor: Actor,
+    action: str,
+    record_type: str,
+    client_of: int | Callable[[Any], int] = operator.attrgetter("client_id"),
+    shown: Callable[[Any], Any] | None = None,
+) -> dict[str, Any]:
+    """One page of `stmt` with every record shown audited (one multi-row insert) as `action`
+    with its client: the one way a list of client records is served. `client_of` is the
+    client id of all of them or a function of one; `shown` turns a selected row into what
+    the page shows (when the statement selects more than the record)."""
+    result = paginate(stmt, page, per_page, scalars=shown is None)
+    items = [shown(row) for row in result["items"]] if shown else result["items"]
+    of = client_of if callable(client_of) else (lambda _item: client_of)
+    record_many(action, actor=actor, record_type=record_type, rows=[(i.id, of(i)) for i in items])
+    return {**result, "items": items}
 
 
 ClientQuery = Callable[[int], sa.Select[Any]]

@@ -177,47 +177,48 @@ def _flag_stats() -> sa.Subquery:
     )
 
 
-def by_counsellor(as_of: date) -> list[dict[str, Any]]:
-    """One row per active counsellor (and anyone else who is primary on an open case)."""
-    window = start_of_centre_day(as_of)
-    cases, sessions = _case_stats(), _session_stats(window)
-    attendance, follow_ups, flags = (
-        _attendance_stats(window),
-        _follow_up_stats(as_of),
-        _flag_stats(),
-    )
+def _counsellor_columns(stats: dict[str, Any]) -> list[Any]:
+    """The per-counsellor report's columns over the joined per-staff statistics."""
+    cases, sessions, attendance = stats["cases"], stats["sessions"], stats["attendance"]
     zero = sa.literal(0)
     rate = sa.case(
         (sa.func.coalesce(attendance.c.counted, 0) == 0, sa.null()),
         else_=sa.cast(attendance.c.came, sa.Float) / attendance.c.counted,
     )
-    stmt = (
-        sa.select(
-            User.id.label("staff_id"),
-            User.name,
-            sa.func.coalesce(cases.c.open_cases, zero).label("open_cases"),
-            sa.func.coalesce(cases.c.inpatient, zero).label("inpatient"),
-            sa.func.coalesce(cases.c.outpatient, zero).label("outpatient"),
-            sa.func.coalesce(cases.c.dual_diagnosis, zero).label("dual_diagnosis"),
-            sa.func.coalesce(cases.c.waitlisted, zero).label("waitlisted"),
-            sa.func.coalesce(sessions.c.sessions_next_7_days, zero).label("sessions_next_7_days"),
-            rate.label("attendance_rate_30_days"),
-            sa.func.coalesce(follow_ups.c.overdue, zero).label("overdue_follow_ups"),
-            sa.func.coalesce(flags.c.urgent_flags, zero).label("urgent_flags"),
+    return [
+        User.id.label("staff_id"),
+        User.name,
+        sa.func.coalesce(cases.c.open_cases, zero).label("open_cases"),
+        sa.func.coalesce(cases.c.inpatient, zero).label("inpatient"),
+        sa.func.coalesce(cases.c.outpatient, zero).label("outpatient"),
+        sa.func.coalesce(cases.c.dual_diagnosis, zero).label("dual_diagnosis"),
+        sa.func.coalesce(cases.c.waitlisted, zero).label("waitlisted"),
+        sa.func.coalesce(sessions.c.sessions_next_7_days, zero).label("sessions_next_7_days"),
+        rate.label("attendance_rate_30_days"),
+        sa.func.coalesce(stats["follow_ups"].c.overdue, zero).label("overdue_follow_ups"),
+        sa.func.coalesce(stats["flags"].c.urgent_flags, zero).label("urgent_flags"),
+    ]
+
+
+def by_counsellor(as_of: date) -> list[dict[str, Any]]:
+    """One row per active counsellor (and anyone else who is primary on an open case)."""
+    window = start_of_centre_day(as_of)
+    stats = {
+        "cases": _case_stats(),
+        "sessions": _session_stats(window),
+        "attendance": _attendance_stats(window),
+        "follow_ups": _follow_up_stats(as_of),
+        "flags": _flag_stats(),
+    }
+    stmt = sa.select(*_counsellor_columns(stats))
+    for stat in stats.values():
+        stmt = stmt.outerjoin(stat, stat.c.staff_id == User.id)
+    stmt = stmt.where(
+        sa.or_(
+            sa.and_(User.role == Role.COUNSELLOR, User.active.is_(True)),
+            sa.func.coalesce(stats["cases"].c.open_cases, sa.literal(0)) > 0,
         )
-        .outerjoin(cases, cases.c.staff_id == User.id)
-        .outerjoin(sessions, sessions.c.staff_id == User.id)
-        .outerjoin(attendance, attendance.c.staff_id == User.id)
-        .outerjoin(follow_ups, follow_ups.c.staff_id == User.id)
-        .outerjoin(flags, flags.c.staff_id == User.id)
-        .where(
-            sa.or_(
-                sa.and_(User.role == Role.COUNSELLOR, User.active.is_(True)),
-                sa.func.coalesce(cases.c.open_cases, zero) > 0,
-            )
-        )
-        .order_by(User.name, User.id)
-    )
+    ).order_by(User.name, User.id)
     totals_columns = [
         sa.func.sum(c).over().label(f"total_{c.name}") for c in _row_total_columns(stmt)
     ]

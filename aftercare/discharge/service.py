@@ -32,9 +32,8 @@ from aftercare.plans.service import (
 )
 from auth.models import User
 from cases.episodes.models import Case
-from cases.episodes.rules import OPEN_STATUSES
-from cases.episodes.service import discharge_case, get_case
-from core.errors import Conflict, InvalidTransition
+from cases.episodes.service import discharge_case, get_case, require_open
+from core.errors import Conflict
 from core.shown import Shown
 from intake.flags.service import FlagRequest, raise_flag
 from scheduling.sessions.roster import lock_future_sessions, withdraw_from_future_sessions
@@ -71,8 +70,7 @@ def discharge(case_id: int, *, reason: str, date: date, summary: str, actor: Use
     follow-ups, all in the caller's one transaction (rules in the module docstring)."""
     lock_future_sessions(case_id)
     case = get_case(case_id, actor=actor, action="case.read_for_discharge", for_update=True)
-    if case.status not in OPEN_STATUSES:
-        raise InvalidTransition("The case is discharged; open a new case instead.")
+    require_open(case.status)
     plan = plan_of(case.id, for_update=True)
     agreed = plan is not None and plan.status is PlanStatus.AGREED
     if reason == COMPLETED and not agreed:

@@ -19,7 +19,6 @@ Follow-ups
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -38,7 +37,7 @@ from core.clock import centre_date, centre_today
 from core.db import utcnow
 from core.errors import InvalidTransition, ValidationFailed
 from core.extensions import db
-from core.http import paginate, row_or_404
+from core.http import row_or_404
 from core.shown import Shown
 from intake.flags.service import FlagRequest, raise_flag
 
@@ -103,8 +102,9 @@ def _with_status(today: date | None = None) -> sa.Select[tuple[FollowUp, str]]:
     return sa.select(FollowUp, follow_up_status_column(today or centre_today()))
 
 
-def _attach(rows: Iterable[Any]) -> list[ShownFollowUp]:
-    return [ShownFollowUp(follow_up, status) for follow_up, status in rows]
+def _shown(row: Any) -> ShownFollowUp:
+    follow_up, status = row
+    return ShownFollowUp(follow_up, status)
 
 
 def list_follow_ups(
@@ -128,15 +128,15 @@ def list_follow_ups(
         stmt = stmt.where(FollowUp.case_id == case_id)
     if client_id is not None:
         stmt = stmt.where(FollowUp.client_id == client_id)
-    result = paginate(stmt.order_by(FollowUp.due_on, FollowUp.id), page, per_page, scalars=False)
-    result["items"] = _attach(result["items"])
-    audit.record_many(
-        "follow_up.list",
+    return audit.audited_page(
+        stmt.order_by(FollowUp.due_on, FollowUp.id),
+        page,
+        per_page,
         actor=actor,
+        action="follow_up.list",
         record_type="follow_up",
-        rows=[(f.id, f.client_id) for f in result["items"]],
+        shown=_shown,
     )
-    return result
 
 
 def get_follow_up(
@@ -147,7 +147,7 @@ def get_follow_up(
         FollowUp.id == follow_up_id, client_visibility(actor, FollowUp.client_id)
     )
     row = row_or_404(stmt, "follow-up", for_update=FollowUp if for_update else None)
-    (follow_up,) = _attach([row])
+    follow_up = _shown(row)
     audit.record(
         action,
         actor=actor,

@@ -9,6 +9,7 @@ open case per client, one admitted case per bed) back both up."""
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
@@ -34,6 +35,7 @@ from core.db import utcnow
 from core.errors import Conflict, InvalidTransition, ValidationFailed
 from core.extensions import db
 from core.http import one_or_404
+from core.shown import Shown
 from intake.assessments.models import Assessment, AssessmentStatus
 from intake.assessments.placement import INPATIENT_LEVELS, setting_for_level
 from intake.clients.service import get_client
@@ -88,19 +90,36 @@ def list_cases(
     return stmt.order_by(Case.opened_at.desc(), Case.id.desc())
 
 
-def audit_case_list(cases: Iterable[Case], *, actor: User, action: str = "case.list") -> None:
-    audit.record_many(
-        action, actor=actor, record_type="case", rows=[(c.id, c.client_id) for c in cases]
+def list_cases_page(*, actor: User, page: int, per_page: int, **filters: Any) -> dict[str, Any]:
+    """A page of `list_cases`, every case shown audited."""
+    stmt = list_cases(actor=actor, **filters)
+    return audit.audited_page(
+        stmt, page, per_page, actor=actor, action="case.list", record_type="case"
     )
 
 
-def waitlist(*, actor: User) -> sa.Select[tuple[Case]]:
-    """Waitlisted cases in admission order: urgent review first, then time waitlisted."""
-    return (
+@dataclass(frozen=True)
+class WaitlistEntry(Shown):
+    """A waitlisted case with its place in the queue (from 1, within what the caller sees)."""
+
+    record: Case
+    position: int
+
+
+def waitlist(*, actor: User, page: int, per_page: int) -> dict[str, Any]:
+    """Waitlisted cases in admission order (urgent review first, then time waitlisted), every
+    case shown audited."""
+    stmt = (
         sa.select(Case)
         .where(Case.status == CaseStatus.WAITLISTED, client_visibility(actor, Case.client_id))
         .order_by(*WAITLIST_ORDER)
     )
+    result = audit.audited_page(
+        stmt, page, per_page, actor=actor, action="waitlist.read", record_type="case"
+    )
+    first = (page - 1) * per_page + 1
+    entries = [WaitlistEntry(case, n) for n, case in enumerate(result["items"], start=first)]
+    return {**result, "items": entries}
 
 
 # --- opening a case ---------------------------------------------------------------------------
@@ -245,9 +264,13 @@ def open_case(data: dict[str, Any], *, actor: User) -> Case:
 # --- changing a case --------------------------------------------------------------------------
 
 
-def _require_open(case: Case) -> None:
-    if case.status is CaseStatus.DISCHARGED:
-        raise InvalidTransition("The case is discharged; open a new case instead.")
+def require_open(status: CaseStatus, consequence: str = "open a new case instead") -> None:
+    """409 on a discharged case — the one "case must be open" check every domain uses —
+    saying what follows from it (`consequence`) and the case's status."""
+    if status not in rules.OPEN_STATUSES:
+        raise InvalidTransition(
+            f"The case is discharged; {consequence}.", case_status=CaseStatus(status).value
+        )
 
 
 def _set_care_team(case: Case, staff_ids: Iterable[int], actor: User) -> None:
@@ -324,7 +347,7 @@ def _change_level(case: Case, level: str, reason: str | None, actor: User) -> No
 def update_case(case: Case, changes: dict[str, Any], *, actor: User) -> Case:
     """Reassign the primary counsellor, set the care team, or change the level (with a
     reason; crossing between outpatient and inpatient moves the case and its bed)."""
-    _require_open(case)
+    require_open(case.status)
     if "primary_counsellor_id" in changes:
         _reassign(case, changes["primary_counsellor_id"], actor)
     if "care_team_ids" in changes:
@@ -346,7 +369,7 @@ def _started_on(case: Case) -> date:
 def discharge_case(case: Case, *, reason: str, date: date, summary: str, actor: User) -> Case:
     """End the episode: free the bed and admit the first case on the waitlist into it. The
     primary counsellor keeps access for aftercare; other care-team access ends."""
-    _require_open(case)
+    require_open(case.status)
     error = rules.validate_discharge_date(date, centre_today(), _started_on(case))
     if error:
         raise ValidationFailed(error, field="date")

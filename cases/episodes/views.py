@@ -23,7 +23,7 @@ from cases.episodes.schemas import (
 from core.audit import finds_client
 from core.errors import Forbidden
 from core.extensions import db
-from core.http import PageArgsSchema, check_if_match, page_schema, paginate, set_etag
+from core.http import PageArgsSchema, check_if_match, page_schema, set_etag
 
 bp = Blueprint(
     "episodes",
@@ -54,9 +54,7 @@ def open_case(data: dict[str, Any]) -> Any:
 def list_cases(args: dict[str, Any]) -> Any:
     """Cases, newest first; counsellors see their caseload only."""
     actor = current_actor()
-    filters = {k: v for k, v in args.items() if k not in ("page", "per_page")}
-    page = paginate(service.list_cases(actor=actor, **filters), args["page"], args["per_page"])
-    service.audit_case_list(page["items"], actor=actor)
+    page = service.list_cases_page(actor=actor, **args)
     db.session.commit()
     return page
 
@@ -98,12 +96,7 @@ def update_case(data: dict[str, Any], case_id: int) -> Any:
 def get_waitlist(args: dict[str, Any]) -> Any:
     """Waitlisted cases in admission order: `requires_urgent_review` first, then the time
     each joined the waitlist. `position` counts from 1 within what the caller may see."""
-    actor = current_actor()
-    page = paginate(service.waitlist(actor=actor), args["page"], args["per_page"])
-    service.audit_case_list(page["items"], actor=actor, action="waitlist.read")
-    offset = (args["page"] - 1) * args["per_page"]
-    for index, case in enumerate(page["items"], start=offset + 1):
-        case.position = index
+    page = service.waitlist(actor=current_actor(), page=args["page"], per_page=args["per_page"])
     db.session.commit()
     return page
 

@@ -37,7 +37,7 @@ from core import audit
 from core.db import utcnow
 from core.errors import Forbidden, InvalidTransition, ValidationFailed
 from core.extensions import db
-from core.http import one_or_404, paginate
+from core.http import one_or_404
 
 #: Roles that may sign a note they did not write (supervisory co-signature).
 CO_SIGNING_ROLES = frozenset({Role.CLINICIAN})
@@ -79,14 +79,15 @@ def list_notes(case_id: int, *, actor: User, page: int, per_page: int) -> dict[s
         .where(Note.case_id == case.id)
         .order_by(Note.created_at.desc(), Note.id.desc())
     )
-    result = paginate(stmt, page, per_page)
-    audit.record_many(
-        "note.list",
+    return audit.audited_page(
+        stmt,
+        page,
+        per_page,
         actor=actor,
+        action="note.list",
         record_type="note",
-        rows=[(note.id, case.client_id) for note in result["items"]],
+        client_of=case.client_id,
     )
-    return result
 
 
 def get_note(

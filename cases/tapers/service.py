@@ -31,7 +31,7 @@ from auth.models import User
 from auth.permissions import client_visibility
 from cases.episodes.models import Case
 from cases.episodes.rules import CaseStatus
-from cases.episodes.service import get_case
+from cases.episodes.service import get_case, require_open
 from cases.tapers.bounds import TAPER_TARGET_DRUG
 from cases.tapers.models import TaperPlan, TaperStatus
 from cases.tapers.rules import TaperStep, shift_steps
@@ -40,7 +40,7 @@ from core.clock import centre_today
 from core.db import utcnow
 from core.errors import Conflict, InvalidTransition, ValidationFailed
 from core.extensions import db
-from core.http import paginate, row_or_404
+from core.http import row_or_404
 
 #: Plans that are in force: at most one per drug per case.
 ACTIVE_TAPER_STATUSES = (TaperStatus.APPROVED, TaperStatus.PAUSED)
@@ -73,18 +73,13 @@ def audit_record(
     )
 
 
+TAPERS_NEED_OPEN_CASE = "new taper plans and approvals belong to an open case"
+
+
 def open_case_for(case_id: int, *, actor: User, action: str, for_update: bool = False) -> Case:
     case = get_case(case_id, actor=actor, action=action, for_update=for_update)
-    require_open(case.status)
+    require_open(case.status, TAPERS_NEED_OPEN_CASE)
     return case
-
-
-def require_open(status: CaseStatus) -> None:
-    if status is CaseStatus.DISCHARGED:
-        raise InvalidTransition(
-            "The case is discharged; new taper plans and approvals belong to an open case.",
-            case_status=status.value,
-        )
 
 
 # --- taper plans: reading (creating: `cases.tapers.drafting`) ---------------------------------
@@ -116,16 +111,16 @@ def list_taper_plans(
     stmt = sa.select(TaperPlan).where(TaperPlan.case_id == case.id)
     if status is not None:
         stmt = stmt.where(TaperPlan.status == status)
-    result = paginate(
-        stmt.order_by(TaperPlan.created_at.desc(), TaperPlan.id.desc()), page, per_page
-    )
-    audit.record_many(
-        "taper_plan.list",
+    stmt = stmt.order_by(TaperPlan.created_at.desc(), TaperPlan.id.desc())
+    return audit.audited_page(
+        stmt,
+        page,
+        per_page,
         actor=actor,
+        action="taper_plan.list",
         record_type="taper_plan",
-        rows=[(plan.id, case.client_id) for plan in result["items"]],
+        client_of=case.client_id,
     )
-    return result
 
 
 @dataclass(frozen=True)
@@ -192,7 +187,7 @@ def approve_taper_plan(plan_id: int, *, approval_note: str | None = None, actor:
     case row is locked first, so two approvals on one case are serialised."""
     found = _transition(plan_id, "approve", actor=actor)
     plan = found.plan
-    require_open(found.case_status)
+    require_open(found.case_status, TAPERS_NEED_OPEN_CASE)
     _refuse_same_drug_in_force(plan)
     note = (approval_note or "").strip() or None
     if plan.cautions and note is None:

@@ -8,11 +8,9 @@ from typing import Any
 
 from auth.models import User
 from cases.episodes.models import Case
-from cases.episodes.rules import CaseStatus
-from cases.episodes.service import get_case
+from cases.episodes.service import get_case, require_open
 from cases.treatment_plans.models import TreatmentPlan, TreatmentPlanRevision
 from core.documents import Saved, VersionedDocument
-from core.errors import InvalidTransition
 
 TREATMENT_PLANS = VersionedDocument(
     model=TreatmentPlan,
@@ -44,8 +42,7 @@ def save_treatment_plan(
 ) -> Saved:
     """Create the plan or replace its problems, keeping every saved version. 409 on a
     discharged case."""
-    if case.status is CaseStatus.DISCHARGED:
-        raise InvalidTransition("The case is discharged; its treatment plan is closed.")
+    require_open(case.status, "its treatment plan is closed")
     return TREATMENT_PLANS.save(case, plan, {"problems": problems}, actor=actor)
 
 

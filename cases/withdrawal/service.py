@@ -40,7 +40,6 @@ from core.clock import centre_today
 from core.db import utcnow
 from core.errors import InvalidTransition, ValidationFailed
 from core.extensions import db
-from core.http import paginate
 from core.shown import Shown
 from intake.flags.service import FlagRequest, raise_flag
 
@@ -221,11 +220,12 @@ def list_withdrawal_scores(
     if instrument is not None:
         stmt = stmt.where(WithdrawalScore.instrument == instrument)
     stmt = stmt.order_by(WithdrawalScore.observed_at, WithdrawalScore.id)
-    result = paginate(stmt, page, per_page)
-    audit.record_many(
-        "withdrawal_score.list",
+    return audit.audited_page(
+        stmt,
+        page,
+        per_page,
         actor=actor,
+        action="withdrawal_score.list",
         record_type="withdrawal_score",
-        rows=[(score.id, case.client_id) for score in result["items"]],
+        client_of=case.client_id,
     )
-    return result

@@ -16,7 +16,7 @@ from core.clock import centre_today
 from core.db import utcnow
 from core.errors import InvalidTransition, ValidationFailed
 from core.extensions import db
-from core.http import one_or_404
+from core.http import one_or_404, paginate
 from intake.assessments import rules
 from intake.assessments.models import Assessment, AssessmentStatus
 from intake.clients.models import Client
@@ -77,13 +77,16 @@ def get_assessment(
 
 
 def list_assessments(
-    client_id: int, *, actor: User, status: AssessmentStatus | None
-) -> sa.Select[tuple[Assessment]]:
+    client_id: int, *, actor: User, status: AssessmentStatus | None, page: int, per_page: int
+) -> dict[str, Any]:
+    """A page of the client's assessments, newest first (the client's read is audited)."""
     get_client(client_id, actor=actor, action="assessment.list")
     stmt = sa.select(Assessment).where(Assessment.client_id == client_id)
     if status is not None:
         stmt = stmt.where(Assessment.status == status)
-    return stmt.order_by(Assessment.assessed_on.desc(), Assessment.id.desc())
+    return paginate(
+        stmt.order_by(Assessment.assessed_on.desc(), Assessment.id.desc()), page, per_page
+    )
 
 
 def _require_draft(assessment: Assessment) -> None:

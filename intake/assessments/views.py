@@ -10,7 +10,7 @@ from flask_smorest import Blueprint
 from auth.permissions import Permission, current_actor, permission_required
 from core.audit import finds_client
 from core.extensions import db
-from core.http import check_if_match, page_schema, paginate, set_etag
+from core.http import check_if_match, page_schema, set_etag
 from intake.assessments import service
 from intake.assessments.models import client_of_assessment
 from intake.assessments.schemas import (
@@ -43,8 +43,13 @@ def create_assessment(data: dict[str, Any], client_id: int) -> Any:
 @bp.arguments(AssessmentQuerySchema, location="query")
 @bp.response(200, page_schema(AssessmentSchema))
 def list_assessments(args: dict[str, Any], client_id: int) -> Any:
-    stmt = service.list_assessments(client_id, actor=current_actor(), status=args.get("status"))
-    page = paginate(stmt, args["page"], args["per_page"])
+    page = service.list_assessments(
+        client_id,
+        actor=current_actor(),
+        status=args.get("status"),
+        page=args["page"],
+        per_page=args["per_page"],
+    )
     db.session.commit()
     return page
 

@@ -175,9 +175,18 @@ def _matches(q: str) -> sa.ColumnElement[bool]:
     )
 
 
-def audit_list_read(clients: list[Client], *, actor: User) -> None:
-    audit.record_many(
-        "client.list", actor=actor, record_type="client", rows=[(c.id, c.id) for c in clients]
+def list_clients(
+    *, actor: User, q: str | None, status: ClientStatus | None, page: int, per_page: int
+) -> dict[str, Any]:
+    """A page of `search_clients`, every client shown audited."""
+    return audit.audited_page(
+        search_clients(actor=actor, q=q, status=status),
+        page,
+        per_page,
+        actor=actor,
+        action="client.list",
+        record_type="client",
+        client_of=lambda client: client.id,
     )
 
 

@@ -9,7 +9,7 @@ from flask_smorest import Blueprint
 from auth.models import User
 from auth.permissions import Permission, current_actor, permission_required
 from core.extensions import db
-from core.http import check_if_match, page_schema, paginate, set_etag
+from core.http import check_if_match, page_schema, set_etag
 from intake.clients import service
 from intake.clients.episodes import record_of, with_episodes
 from intake.clients.schemas import (
@@ -57,9 +57,13 @@ def create_client(data: dict[str, Any]) -> Any:
 def list_clients(args: dict[str, Any]) -> Any:
     """Search by name, MRN or date of birth. Counsellors see only their caseload."""
     actor = current_actor()
-    stmt = service.search_clients(actor=actor, q=args.get("q"), status=args.get("status"))
-    page = paginate(stmt, args["page"], args["per_page"])
-    service.audit_list_read(page["items"], actor=actor)
+    page = service.list_clients(
+        actor=actor,
+        q=args.get("q"),
+        status=args.get("status"),
+        page=args["page"],
+        per_page=args["per_page"],
+    )
     db.session.commit()
     return {**page, "items": with_episodes(page["items"])}
 

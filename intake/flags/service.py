@@ -21,7 +21,7 @@ from core import audit
 from core.db import utcnow
 from core.errors import InvalidTransition, ValidationFailed
 from core.extensions import db
-from core.http import one_or_404
+from core.http import one_or_404, paginate
 from intake.clients.models import Client
 from intake.clients.service import get_client
 from intake.flags.models import SEVERITY_ORDER, Flag, FlagSeverity, FlagStatus
@@ -124,13 +124,15 @@ def _audit(action: str, flag: Flag, actor: User | None) -> None:
 
 
 def list_client_flags(
-    client_id: int, *, actor: User, status: FlagStatus | None
-) -> sa.Select[tuple[Flag]]:
+    client_id: int, *, actor: User, status: FlagStatus | None, page: int, per_page: int
+) -> dict[str, Any]:
+    """A page of the client's flags, urgent first (the client's read is audited)."""
     get_client(client_id, actor=actor, action="flag.list")
     stmt = sa.select(Flag).where(Flag.client_id == client_id)
     if status is not None:
         stmt = stmt.where(Flag.status == status)
-    return stmt.order_by(SEVERITY_ORDER, Flag.raised_at.desc(), Flag.id.desc())
+    order = (SEVERITY_ORDER, Flag.raised_at.desc(), Flag.id.desc())
+    return paginate(stmt.order_by(*order), page, per_page)
 
 
 def list_flags(
@@ -153,9 +155,15 @@ def list_flags(
     return stmt.order_by(SEVERITY_ORDER, Flag.raised_at, Flag.id)
 
 
-def audit_flag_list(flags: list[Flag], *, actor: User) -> None:
-    audit.record_many(
-        "flag.list", actor=actor, record_type="flag", rows=[(f.id, f.client_id) for f in flags]
+def list_flags_page(*, actor: User, page: int, per_page: int, **filters: Any) -> dict[str, Any]:
+    """A page of `list_flags`, every flag shown audited."""
+    return audit.audited_page(
+        list_flags(actor=actor, **filters),
+        page,
+        per_page,
+        actor=actor,
+        action="flag.list",
+        record_type="flag",
     )
 
 

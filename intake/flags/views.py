@@ -9,7 +9,7 @@ from flask_smorest import Blueprint
 from auth.permissions import Permission, current_actor, permission_required
 from core.audit import finds_client
 from core.extensions import db
-from core.http import page_schema, paginate, set_etag
+from core.http import page_schema, set_etag
 from intake.clients.service import get_client
 from intake.flags import service
 from intake.flags.models import client_of_flag
@@ -30,8 +30,13 @@ bp = Blueprint("flags", __name__, url_prefix="/api/v1", description="Clinical fl
 @bp.response(200, page_schema(FlagSchema))
 def list_client_flags(args: dict[str, Any], client_id: int) -> Any:
     """A client's flags, urgent first."""
-    stmt = service.list_client_flags(client_id, actor=current_actor(), status=args.get("status"))
-    page = paginate(stmt, args["page"], args["per_page"])
+    page = service.list_client_flags(
+        client_id,
+        actor=current_actor(),
+        status=args.get("status"),
+        page=args["page"],
+        per_page=args["per_page"],
+    )
     db.session.commit()
     return page
 
@@ -67,15 +72,14 @@ def raise_manual_flag(data: dict[str, Any], client_id: int) -> Any:
 def list_flags(args: dict[str, Any]) -> Any:
     """Flags across clients — e.g. `?status=active&severity=urgent&acknowledged=false`, the
     urgent flags nobody has acknowledged yet. Counsellors see their caseload only."""
-    actor = current_actor()
-    stmt = service.list_flags(
-        actor=actor,
+    page = service.list_flags_page(
+        actor=current_actor(),
+        page=args["page"],
+        per_page=args["per_page"],
         status=args.get("status"),
         severity=args.get("severity"),
         acknowledged=args.get("acknowledged"),
     )
-    page = paginate(stmt, args["page"], args["per_page"])
-    service.audit_flag_list(page["items"], actor=actor)
     db.session.commit()
     return page
 
