@@ -1,4 +1,4 @@
-"""Marshmallow schemas for aftercare plans, discharge and follow-ups (API.md "Aftercare")."""
+"""Marshmallow schemas for relapse-prevention (aftercare) plans (API.md "Aftercare")."""
 
 from __future__ import annotations
 
@@ -53,7 +53,7 @@ class CrisisPlanSchema(StrictSchema):
 
 class AftercarePlanInputSchema(StrictSchema):
     """The whole plan, replaced by each PUT; omitted sections are empty. Agreeing needs more
-    (see `aftercare.discharge.service.missing_for_agreement`)."""
+    (see `aftercare.plans.rules.missing_for_agreement`)."""
 
     goals = fields.List(_item, load_default=list, validate=_items)
     #: triggers and high-risk situations.

@@ -7,18 +7,9 @@ Plans
   membership). Every saved version, the first included, is copied into
   `AftercarePlanVersion`; a PUT that changes neither the sections nor the status saves
   nothing (same version, no new copy).
-- A draft may be incomplete. Agreeing it (`status: agreed`) needs what a clinician expects
-  of a plan the client leaves with (`missing_for_agreement`), else 422 naming each field
-  in `errors.json` and in `missing`:
-  - at least one trigger or high-risk situation and at least one coping strategy
-    (relapse prevention after Marlatt & Gordon);
-  - a lapse plan: what to do after a slip so it does not become a relapse;
-  - a crisis plan with a crisis line and at least one safety step (Stanley & Brown);
-  - `crisis_plan.naloxone_offered: true` when the case's intake assessment lists an opioid
-    (tolerance falls during treatment, so overdose risk rises after discharge);
-  - `crisis_plan.safe_storage` when there is a medication plan (medicines at home, e.g. a
-    taper that continues after discharge, are stored safely or disposed of).
-  `agreed_at` is set whenever a version is saved as agreed, and cleared for a draft."""
+- A draft may be incomplete; agreeing it needs what `aftercare.plans.rules` lists, else 422
+  naming each missing field in `errors.json` and in `missing`. `agreed_at` is set whenever
+  a version is saved as agreed, and cleared for a draft."""
 
 from __future__ import annotations
 
@@ -27,6 +18,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from aftercare.plans.models import AftercarePlan, AftercarePlanVersion, PlanStatus
+from aftercare.plans.rules import missing_for_agreement
 from auth.models import User
 from cases.episodes.models import Case
 from cases.episodes.service import get_case
@@ -49,41 +41,6 @@ AFTERCARE_PLANS = VersionedDocument(
 def plan_of(case_id: int, *, for_update: bool = False) -> AftercarePlan | None:
     """The case's plan, or None before its first save; `for_update` locks it."""
     return AFTERCARE_PLANS.current(case_id, for_update=for_update)
-
-
-def _blank(value: Any) -> bool:
-    return not (value or "").strip()
-
-
-def _filled(items: Any) -> bool:
-    return any(item.strip() for item in items or [])
-
-
-def missing_for_agreement(content: dict[str, Any], *, opioids_involved: bool) -> dict[str, str]:
-    """What a plan still lacks before it may be agreed: field path → why (empty when it may
-    be agreed). The rules are in this module's docstring."""
-    missing: dict[str, str] = {}
-    if not _filled(content.get("triggers")):
-        missing["triggers"] = "Name at least one trigger or high-risk situation."
-    if not _filled(content.get("coping_strategies")):
-        missing["coping_strategies"] = "Name at least one coping strategy."
-    if _blank(content.get("lapse_plan")):
-        missing["lapse_plan"] = "Say what to do after a lapse."
-    crisis = content.get("crisis_plan") or {}
-    if _blank(crisis.get("crisis_line")):
-        missing["crisis_plan.crisis_line"] = "Give a crisis line."
-    if not _filled(crisis.get("safety_steps")):
-        missing["crisis_plan.safety_steps"] = "Name at least one safety step."
-    if opioids_involved and crisis.get("naloxone_offered") is not True:
-        missing["crisis_plan.naloxone_offered"] = (
-            "The assessment lists opioid use: offer naloxone (tolerance falls during "
-            "treatment, so overdose risk rises after discharge)."
-        )
-    if not _blank(content.get("medication_plan")) and _blank(crisis.get("safe_storage")):
-        missing["crisis_plan.safe_storage"] = (
-            "With a medication plan, say how medicines are stored safely or disposed of."
-        )
-    return missing
 
 
 def _opioids_involved(case: Case) -> bool:
