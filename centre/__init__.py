@@ -32,6 +32,7 @@ from scheduling.calendars.views import bp as calendars_bp
 from scheduling.cli import seed_demo_sessions
 from scheduling.rooms.views import bp as rooms_bp
 from scheduling.sessions.views import bp as sessions_bp
+from web import bp as web_bp
 
 COMPOSITION = Composition(
     blueprints=(
@@ -52,6 +53,7 @@ COMPOSITION = Composition(
         follow_ups_bp,
         reports_bp,
     ),
+    pages=(web_bp,),
     commands=(create_user_command,),
     seeders=(seed_demo_accounts, seed_demo_clients, seed_demo_cases, seed_demo_sessions),
     setup=(init_login, provide_client_episodes),

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import click
+import flask
 from flask import Flask, Response, current_app, g, request
 from flask_login import current_user
 from flask_smorest import Blueprint
@@ -39,6 +40,9 @@ class Composition:
     demo-data seeders (in dependency order) and set-up steps run on the app (login)."""
 
     blueprints: Sequence[Blueprint]
+    #: HTML page blueprints (the staff web interface), registered on the app itself; their
+    #: forms post ordinary form bodies.
+    pages: Sequence[flask.Blueprint] = ()
     commands: Sequence[click.Command] = ()
     seeders: Sequence[cli.Seeder] = ()
     setup: Sequence[Callable[[Flask], None]] = ()
@@ -69,6 +73,8 @@ def build_app(composition: Composition, config: Mapping[str, Any] | None = None)
     )
     for bp in composition.blueprints:
         api.register_blueprint(bp)
+    for page in composition.pages:
+        app.register_blueprint(page)
     register_error_handlers(app)
     app.before_request(_before_request)
     app.after_request(_after_request)
@@ -78,7 +84,7 @@ def build_app(composition: Composition, config: Mapping[str, Any] | None = None)
 
 def _before_request() -> None:
     audit.request_id()
-    if request.method in BODY_METHODS:
+    if request.method in BODY_METHODS and request.path.startswith("/api/"):
         _check_body()
 
 
@@ -119,10 +125,18 @@ def _read_unsized_body(limit: int) -> None:
 
 
 def _after_request(response: Response) -> Response:
-    if response.status_code >= 400 and request.path.startswith("/api/v1"):
+    if response.status_code >= 400 and _is_app_request():
         _discard_failed_request(response.status_code)
     _security_headers(response)
     return response
+
+
+def _is_app_request() -> bool:
+    """An API request, or one a page route (not a static file) answered."""
+    if request.path.startswith("/api/v1"):
+        return True
+    endpoint = request.endpoint or ""
+    return bool(endpoint) and endpoint.rpartition(".")[2] != "static"
 
 
 def _discard_failed_request(status: int) -> None:

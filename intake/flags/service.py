@@ -123,6 +123,22 @@ def _audit(action: str, flag: Flag, actor: User | None) -> None:
     )
 
 
+def raise_manual_flag(
+    client_id: int, data: dict[str, Any], *, actor: User
+) -> tuple[Flag, bool]:
+    """A flag a clinician or counsellor raises by hand (`ManualFlagSchema`) on a client they
+    may see. Returns the flag and whether it is new (an active flag of that type is kept,
+    its severity raised when the new one is higher)."""
+    get_client(client_id, actor=actor, action="client.read_for_flag")
+    before = active_flag_id(client_id, data["type"])
+    severity = getattr(data["severity"], "value", data["severity"])
+    request = FlagRequest(
+        type=data["type"], severity=severity, source_kind="manual", note=data["note"]
+    )
+    flag = raise_flag(client_id, request, actor=actor)
+    return flag, before != flag.id
+
+
 def list_client_flags(
     client_id: int, *, actor: User, status: FlagStatus | None, page: int, per_page: int
 ) -> dict[str, Any]:

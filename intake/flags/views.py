@@ -10,7 +10,6 @@ from auth.permissions import Permission, current_actor, permission_required
 from core.audit import finds_client
 from core.extensions import db
 from core.http import page_schema, set_etag
-from intake.clients.service import get_client
 from intake.flags import service
 from intake.flags.models import client_of_flag
 from intake.flags.schemas import (
@@ -53,16 +52,10 @@ def list_client_flags(args: dict[str, Any], client_id: int) -> Any:
 )
 def raise_manual_flag(data: dict[str, Any], client_id: int) -> Any:
     """Raise a manual flag. Types and categories: CLINICAL.md §3."""
-    actor = current_actor()
-    get_client(client_id, actor=actor, action="client.read_for_flag")
-    before = service.active_flag_id(client_id, data["type"])
-    request = service.FlagRequest(
-        type=data["type"], severity=data["severity"].value, source_kind="manual", note=data["note"]
-    )
-    flag = service.raise_flag(client_id, request, actor=actor)
+    flag, created = service.raise_manual_flag(client_id, data, actor=current_actor())
     db.session.commit()
     set_etag(flag)
-    return flag, 200 if before == flag.id else 201
+    return flag, 201 if created else 200
 
 
 @bp.get("/flags")
