@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from flask import Blueprint
 
-from web import assessments, cases, clients, home, placement, signin
+from web import assessments, cases, clients, home, placement, signin, tapers, withdrawal
 from web.pages import install
 
 bp = Blueprint(
@@ -17,6 +17,6 @@ bp = Blueprint(
     static_folder="static",
     static_url_path="/static/web",
 )
-for screen in (signin, home, clients, assessments, placement, cases):
+for screen in (signin, home, clients, assessments, placement, cases, tapers, withdrawal):
     bp.register_blueprint(screen.bp)
 install(bp)
