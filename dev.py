@@ -49,7 +49,8 @@ def serve() -> None:
     run(flask, "--app", "wsgi", "db", "upgrade")
     run(flask, "--app", "wsgi", "seed-demo")
     host, port = os.environ.get("HOST", "127.0.0.1"), os.environ.get("PORT", "5000")
-    print(f"Serving on http://{host}:{port}  (API docs: http://{host}:{port}/api/docs)")
+    print(f"Staff web interface: http://{host}:{port}/  (sign in with a demo login above)")
+    print(f"JSON API: http://{host}:{port}/api/v1  (docs: http://{host}:{port}/api/docs)")
     gunicorn = str(BIN / "gunicorn")
     # gunicorn.conf.py keeps query strings (calendar feed tokens) out of the access log.
     config = ["-c", str(ROOT / "gunicorn.conf.py"), "--chdir", str(ROOT)]
