@@ -58,6 +58,15 @@ class Permission(enum.Enum):
     FACILITY_READ = "facility.read"
     FACILITY_MANAGE = "facility.manage"
     REPORT_READ = "report.read"
+    # 42 CFR Part 2: consents, disclosures, export, emergency access
+    CONSENT_WRITE = "consent.write"
+    CONSENT_READ = "consent.read"
+    DISCLOSE = "disclosure.write"
+    DISCLOSURE_READ = "disclosure.read"
+    EMERGENCY_DISCLOSE = "disclosure.emergency"
+    FHIR_EXPORT = "fhir.export"
+    EMERGENCY_ACCESS = "emergency_access.request"
+    EMERGENCY_ACCESS_REVIEW = "emergency_access.review"
 
 
 #: API.md "Who sees what". `own` restrictions for counsellors are applied per record.
@@ -88,6 +97,14 @@ ROLES_FOR: dict[Permission, frozenset[Role]] = {
     Permission.FACILITY_READ: frozenset({IN, CO, CL, M}),
     Permission.FACILITY_MANAGE: frozenset({M}),
     Permission.REPORT_READ: frozenset({M}),
+    Permission.CONSENT_WRITE: frozenset({IN, CL}),
+    Permission.CONSENT_READ: frozenset({IN, CO, CL, M}),
+    Permission.DISCLOSE: frozenset({CL, M}),
+    Permission.DISCLOSURE_READ: frozenset({CL, M}),
+    Permission.EMERGENCY_DISCLOSE: frozenset({CL}),
+    Permission.FHIR_EXPORT: frozenset({CL, M}),
+    Permission.EMERGENCY_ACCESS: frozenset({CO, CL}),
+    Permission.EMERGENCY_ACCESS_REVIEW: frozenset({M}),
 }
 
 #: Roles whose access to client data is limited to their own caseload.

@@ -27,6 +27,10 @@ from intake.assessments.views import bp as assessments_bp
 from intake.cli import seed_demo_clients
 from intake.clients.views import bp as clients_bp
 from intake.flags.views import bp as flags_bp
+from privacy.consents.views import bp as consents_bp
+from privacy.disclosures.views import bp as disclosures_bp
+from privacy.emergency.views import bp as emergency_bp
+from privacy.fhir.views import bp as fhir_bp
 from reports.views import bp as reports_bp
 from scheduling.calendars.views import bp as calendars_bp
 from scheduling.cli import seed_demo_sessions
@@ -52,6 +56,10 @@ COMPOSITION = Composition(
         discharge_bp,
         follow_ups_bp,
         reports_bp,
+        consents_bp,
+        disclosures_bp,
+        emergency_bp,
+        fhir_bp,
     ),
     pages=(web_bp,),
     commands=(create_user_command,),
