@@ -168,6 +168,36 @@ def run(conn: sa.Connection, as_of: date, zone: str = "UTC") -> list[Any]:
         return conn.execute(statement(conn.dialect.name), parameters(as_of, zone)).all()
 
 
+def _counsellor(r: Any) -> dict[str, Any]:
+    """A 'staff' row as an entry of `by_counsellor`."""
+    rate = None if not r.counted else round(float(r.came) / float(r.counted), 4)
+    return {
+        "staff_id": r.staff_id,
+        "name": r.name,
+        "open_cases": int(r.open_cases),
+        "inpatient": int(r.inpatient),
+        "outpatient": int(r.outpatient),
+        "dual_diagnosis": int(r.dual_diagnosis),
+        "sessions_next_7_days": int(r.sessions_next_7_days),
+        "attendance_rate_30_days": rate,
+        "overdue_follow_ups": int(r.overdue_follow_ups),
+        "urgent_flags": int(r.urgent_flags),
+    }
+
+
+def _totals(r: Any) -> dict[str, int]:
+    """The 'total' row as `totals`."""
+    return {
+        "open_cases": int(r.open_cases or 0),
+        "inpatient": int(r.inpatient or 0),
+        "outpatient": int(r.outpatient or 0),
+        "waitlisted": int(r.waitlisted or 0),
+        "dual_diagnosis": int(r.dual_diagnosis or 0),
+        "urgent_flags": int(r.urgent_flags),
+        "overdue_follow_ups": int(r.overdue_follow_ups),
+    }
+
+
 def shape(rows: list[Any], as_of: date) -> dict[str, Any]:
     """The rows in the endpoint's JSON shape, for the equality check (not timed)."""
     counsellors, levels = [], dict.fromkeys(LEVELS, 0)
@@ -175,31 +205,9 @@ def shape(rows: list[Any], as_of: date) -> dict[str, Any]:
     beds: dict[str, int] = {}
     for r in rows:
         if r.kind == "staff":
-            rate = None if not r.counted else round(float(r.came) / float(r.counted), 4)
-            counsellors.append(
-                {
-                    "staff_id": r.staff_id,
-                    "name": r.name,
-                    "open_cases": int(r.open_cases),
-                    "inpatient": int(r.inpatient),
-                    "outpatient": int(r.outpatient),
-                    "dual_diagnosis": int(r.dual_diagnosis),
-                    "sessions_next_7_days": int(r.sessions_next_7_days),
-                    "attendance_rate_30_days": rate,
-                    "overdue_follow_ups": int(r.overdue_follow_ups),
-                    "urgent_flags": int(r.urgent_flags),
-                }
-            )
+            counsellors.append(_counsellor(r))
         elif r.kind == "total":
-            totals = {
-                "open_cases": int(r.open_cases or 0),
-                "inpatient": int(r.inpatient or 0),
-                "outpatient": int(r.outpatient or 0),
-                "waitlisted": int(r.waitlisted or 0),
-                "dual_diagnosis": int(r.dual_diagnosis or 0),
-                "urgent_flags": int(r.urgent_flags),
-                "overdue_follow_ups": int(r.overdue_follow_ups),
-            }
+            totals = _totals(r)
         elif r.kind == "beds":
             beds = {"total": int(r.open_cases), "occupied": int(r.inpatient)}
         else:

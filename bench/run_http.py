@@ -1,0 +1,171 @@
+"""`bench.run` (b): GET /api/v1/cases/{id} as a counsellor (their own open cases) under
+`gunicorn wsgi:app` vs bench/bare_app.py under the same gunicorn settings, both driven by the
+same loopback load generator (`load`: threads, http.client keep-alive, bounded by count and
+time, 127.0.0.1 only). The figure is requests per second; the peak RSS of each server's
+processes is reported beside it."""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import itertools
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+import sqlalchemy as sa
+
+from auth.models import User
+from bench.harness import OPEN, token_for
+from bench.run_results import Result, median, spread
+from bench.server import Server, memory_summary
+from cases.episodes.models import Case
+from core.extensions import db
+
+
+def _connect(port: int) -> http.client.HTTPConnection:
+    return http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+
+
+def _get(
+    conn: http.client.HTTPConnection, port: int, path: str, headers: dict[str, str]
+) -> tuple[http.client.HTTPConnection, bool]:
+    """One GET on a keep-alive connection. Returns the connection to use next (a new one if
+    the server closed it or the request failed) and whether the answer was 200."""
+    try:
+        conn.request("GET", path, headers=headers)
+        response = conn.getresponse()
+        response.read()
+        if response.will_close:
+            conn.close()
+            conn = _connect(port)
+        return conn, response.status == 200
+    except (OSError, http.client.HTTPException):
+        conn.close()
+        return _connect(port), False
+
+
+def _run_threads(target: Callable[[int], None], count: int) -> float:
+    """Run `target(n)` in `count` threads; returns the seconds until all had finished."""
+    threads = [threading.Thread(target=target, args=(n,)) for n in range(count)]
+    t0 = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return time.perf_counter() - t0
+
+
+def load(
+    port: int,
+    paths: list[str],
+    headers: dict[str, str],
+    *,
+    clients: int,
+    seconds: float,
+    max_requests: int,
+) -> tuple[float, int, int]:
+    """Loopback load: `clients` threads with keep-alive connections, until `seconds` pass or
+    `max_requests` were sent. Returns (requests per second, ok, failed)."""
+    sent = itertools.count()
+    ok = [0] * clients
+    failed = [0] * clients
+    deadline = time.perf_counter() + seconds
+
+    def worker(n: int) -> None:
+        conn = _connect(port)
+        path_cycle = itertools.cycle(paths[n:] + paths[:n])
+        while time.perf_counter() < deadline and next(sent) < max_requests:
+            conn, good = _get(conn, port, next(path_cycle), headers)
+            if good:
+                ok[n] += 1
+            else:
+                failed[n] += 1
+        conn.close()
+
+    elapsed = _run_threads(worker, clients)
+    return sum(ok) / elapsed, sum(ok), sum(failed)
+
+
+def _busiest_counsellor(app: Any) -> tuple[int, list[int]]:
+    """The counsellor with the most open cases, and those cases' ids."""
+    with app.app_context():
+        counsellor_id = db.session.execute(
+            sa.select(Case.primary_counsellor_id)
+            .where(Case.status.in_(OPEN))
+            .group_by(Case.primary_counsellor_id)
+            .order_by(sa.func.count().desc(), Case.primary_counsellor_id)
+            .limit(1)
+        ).scalar_one()
+        case_ids = list(
+            db.session.execute(
+                sa.select(Case.id)
+                .where(Case.status.in_(OPEN), Case.primary_counsellor_id == counsellor_id)
+                .order_by(Case.id)
+            ).scalars()
+        )
+    return counsellor_id, case_ids
+
+
+def _measure(
+    servers: dict[str, Server], paths: list[str], headers: dict[str, str], args: argparse.Namespace
+) -> tuple[dict[str, list[float]], dict[str, int]]:
+    """Warm every worker and connection, then `--repeat` runs of each server, alternating
+    which goes first. Returns the rates and the failed requests per server."""
+    rates: dict[str, list[float]] = {"app": [], "bare": []}
+    failures = {"app": 0, "bare": 0}
+    for server in servers.values():
+        server.wait_ready(paths[0], headers)
+    for server in servers.values():  # warm every worker and connection
+        load(server.port, paths, headers, clients=args.clients, seconds=1, max_requests=500)
+    for i in range(args.repeat):
+        names = ["app", "bare"] if i % 2 == 0 else ["bare", "app"]
+        for name in names:
+            rate, _, failed = load(
+                servers[name].port,
+                paths,
+                headers,
+                clients=args.clients,
+                seconds=args.seconds,
+                max_requests=args.max_requests,
+            )
+            rates[name].append(rate)
+            failures[name] += failed
+    return rates, failures
+
+
+def bench_http(app: Any, url: str, args: argparse.Namespace) -> tuple[Result, str]:
+    counsellor_id, case_ids = _busiest_counsellor(app)
+    token, _ = token_for(app, sa.select(User).where(User.id == counsellor_id))
+    headers = {"Authorization": f"Bearer {token}", "Accept": "application/json"}
+    paths = [f"/api/v1/cases/{i}" for i in case_ids]
+    env = {"DATABASE_URL": url, "SECRET_KEY": "bench"}
+    servers = {
+        "app": Server("wsgi:app", env, args.workers, args.threads),
+        "bare": Server("bench.bare_app:app", env, args.workers, args.threads),
+    }
+    try:
+        rates, failures = _measure(servers, paths, headers, args)
+        memory = {name: server.peak_rss_mib() for name, server in servers.items()}
+    finally:
+        for server in servers.values():
+            server.stop()
+    if failures["app"] or failures["bare"]:
+        raise SystemExit(f"(b) failed requests: {failures}")
+    mem = "; ".join(f"{name}: {memory_summary(m)}" for name, m in memory.items())
+    result = Result(
+        "(b) GET /cases/{id} vs bare Flask",
+        median(rates["app"]),
+        median(rates["bare"]),
+        "req/s",
+        0.5,
+        higher_is_better=True,
+        detail=(
+            f"app {spread(rates['app'])} req/s; bare {spread(rates['bare'])} req/s; "
+            f"gunicorn -w {args.workers} -k gthread --threads {args.threads}, "
+            f"{args.clients} client threads, {args.seconds:g} s or {args.max_requests} "
+            f"requests a run, {len(paths)} case ids of counsellor {counsellor_id}"
+        ),
+    )
+    return result, f"peak RSS (VmHWM) of the gunicorn processes: {mem}"
