@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
@@ -148,6 +148,86 @@ def make_case(counsellor_id: int, *, level: str = "1", status: str = "active") -
     db.session.flush()
     add_to_caseload(counsellor_id, client_id, case.id)
     return case.id
+
+
+# --- opening cases through the API ------------------------------------------------------------
+
+
+def post_case(
+    clinician: ApiClient, client_id: int, assessment_id: int, level: str, counsellor_id: int
+) -> dict[str, Any]:
+    """Place the client at `level` with `counsellor_id` as primary counsellor (POST
+    /api/v1/cases, which must answer 201): the case's JSON."""
+    response = clinician.post(
+        "/api/v1/cases",
+        json={
+            "client_id": client_id,
+            "assessment_id": assessment_id,
+            "level": level,
+            "primary_counsellor_id": counsellor_id,
+        },
+    )
+    assert response.status_code == 201, response.get_json()
+    return response.get_json()
+
+
+def submit_assessment_via_api(
+    intake: ApiClient, client_id: int, sections: dict[str, Any]
+) -> dict[str, Any]:
+    """Start an assessment, fill in `sections` (with If-Match) and submit it, all through the
+    API: the submitted assessment's JSON (its results hold the recommendation)."""
+    draft = intake.post(f"/api/v1/clients/{client_id}/assessments", json={})
+    assert draft.status_code == 201, draft.get_json()
+    assessment_id = draft.get_json()["id"]
+    filled = intake.patch(
+        f"/api/v1/assessments/{assessment_id}",
+        json=sections,
+        headers={"If-Match": draft.headers["ETag"]},
+    )
+    assert filled.status_code == 200, filled.get_json()
+    submitted = intake.post(f"/api/v1/assessments/{assessment_id}/submit")
+    assert submitted.status_code == 200, submitted.get_json()
+    return submitted.get_json()
+
+
+def open_new_case(
+    app: Flask,
+    clinician: ApiClient,
+    counsellor_id: int,
+    *,
+    level: str = "1",
+    client: dict[str, Any] | None = None,
+    **assessment: Any,
+) -> dict[str, Any]:
+    """A new client (`client`: make_client's keyword arguments) with a submitted assessment
+    recommending `level` (`assessment`: make_submitted_assessment's), both made directly, then
+    placed at that level through the API with `counsellor_id` as primary counsellor: the
+    case's JSON."""
+    with app.app_context():
+        client_id = make_client(**(client or {}))
+        assessment_id = make_submitted_assessment(client_id, recommended_level=level, **assessment)
+        db.session.commit()
+    return post_case(clinician, client_id, assessment_id, level, counsellor_id)
+
+
+def open_assessed_case(
+    app: Flask,
+    login_as: Callable[..., ApiClient],
+    clinician: ApiClient,
+    counsellor_id: int,
+    sections: dict[str, Any],
+    **client: Any,
+) -> dict[str, int]:
+    """A new client (`client`: make_client's keyword arguments) assessed through the API with
+    `sections` by a new intake worker, then placed at the recommended level with
+    `counsellor_id` as primary counsellor: {"id", "client_id", "assessment_id"}."""
+    with app.app_context():
+        client_id = make_client(**client)
+        db.session.commit()
+    assessment = submit_assessment_via_api(login_as("intake"), client_id, sections)
+    level = assessment["results"]["recommendation"]["level"]
+    case = post_case(clinician, client_id, assessment["id"], level, counsellor_id)
+    return {"id": case["id"], "client_id": client_id, "assessment_id": assessment["id"]}
 
 
 @contextmanager

@@ -13,16 +13,15 @@ from tests.aftercare.plans.test_plans import (
     backdate,
     centre_today,
     discharge,
-    open_case,
     save_plan,
 )
-from tests.factories import make_submitted_assessment
+from tests.factories import make_submitted_assessment, open_new_case
 
 
 def discharged_late(app, clinician, counsellor):
     """A counsellor writes and agrees a plan; a clinician discharges the case as completed,
     recorded late (10 days ago)."""
-    case = open_case(app, clinician, counsellor.user_id)
+    case = open_new_case(app, clinician, counsellor.user_id)
     draft = save_plan(counsellor, case["id"], agreed_plan(status="draft"))
     assert draft.status_code == 201
     agreed = save_plan(counsellor, case["id"], agreed_plan(), etag=draft.headers["ETag"])

@@ -46,8 +46,23 @@ def world(app, login_as):
         db.session.commit()
     own = login_as("counsellor", user_id=own_id)
     clinician = login_as("clinician")
+    ids |= _clinical_records(own, clinician, ids["client_id"], case_id)
+    _plans(own, case_id)
+    ids["session_id"] = _booked_session(own, case_id)
+    discharged = clinician.post(
+        f"/api/v1/cases/{gone_id}/discharge",
+        json={"reason": "transferred", "date": date.today().isoformat(), "summary": "probe"},
+    )
+    ids["follow_up_id"] = discharged.get_json()["follow_ups"][0]["id"]
+    assert all(isinstance(v, int) for v in ids.values()), ids
+    return {"ids": ids, "own": own, "secrets": secrets, "other": login_as("counsellor")}
+
+
+def _clinical_records(own, clinician, client_id, case_id):
+    """A flag, a note and a taper plan on the client's case: their ids."""
+    ids = {}
     ids["flag_id"] = clinician.post(
-        f"/api/v1/clients/{ids['client_id']}/flags",
+        f"/api/v1/clients/{client_id}/flags",
         json={"type": "self_harm", "severity": "warning", "note": "probe"},
     ).get_json()["id"]
     ids["note_id"] = own.post(
@@ -62,6 +77,11 @@ def world(app, login_as):
             "start_date": date.today().isoformat(),
         },
     ).get_json()["id"]
+    return ids
+
+
+def _plans(own, case_id):
+    """A treatment plan and a draft aftercare plan on the case."""
     plan = own.put(
         f"/api/v1/cases/{case_id}/treatment-plan",
         json={
@@ -83,24 +103,21 @@ def world(app, login_as):
     assert plan.status_code == 201, plan.get_json()
     aftercare = own.put(f"/api/v1/cases/{case_id}/aftercare-plan", json={"status": "draft"})
     assert aftercare.status_code == 201, aftercare.get_json()
+
+
+def _booked_session(own, case_id):
+    """A session the counsellor facilitates for the case, in three days: its id."""
     start = datetime.now(UTC).replace(microsecond=0) + timedelta(days=3)
-    ids["session_id"] = own.post(
+    return own.post(
         "/api/v1/sessions",
         json={
             "type": "cbt",
-            "facilitator_id": own_id,
+            "facilitator_id": own.user_id,
             "case_ids": [case_id],
             "starts_at": start.isoformat(),
             "ends_at": (start + timedelta(hours=1)).isoformat(),
         },
     ).get_json()["sessions"][0]["id"]
-    discharged = clinician.post(
-        f"/api/v1/cases/{gone_id}/discharge",
-        json={"reason": "transferred", "date": date.today().isoformat(), "summary": "probe"},
-    )
-    ids["follow_up_id"] = discharged.get_json()["follow_ups"][0]["id"]
-    assert all(isinstance(v, int) for v in ids.values()), ids
-    return {"ids": ids, "own": own, "secrets": secrets, "other": login_as("counsellor")}
 
 
 def client_routes(app):

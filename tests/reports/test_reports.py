@@ -71,6 +71,17 @@ def build_centre():
     discharged case with one overdue and one future follow-up. Counsellor B: one active case."""
     a = make_user("counsellor", name="Alice A")
     b = make_user("counsellor", name="Bob B")
+    admitted, active, waitlisted, discharged, b_case = _cases(a, b)
+    _flags(active, discharged)
+    _discharge_with_follow_ups(discharged, a)
+    _sessions(a, admitted, active, waitlisted)
+    db.session.flush()
+    return {"a": a, "b": b, "cases": (admitted, active, waitlisted, discharged, b_case)}
+
+
+def _cases(a, b):
+    """A's admitted (in the one occupied bed), active, waitlisted and discharged cases, and
+    B's active case; a second bed stays free."""
     bed = make_bed()
     make_bed()  # a free bed
     admitted = make_case(a, level="3.7", status="admitted")
@@ -80,10 +91,19 @@ def build_centre():
     waitlisted = make_case(a, level="3.5", status="waitlisted")
     discharged = make_case(a, level="2.1", status="discharged")
     b_case = make_case(b, level="1")
+    return admitted, active, waitlisted, discharged, b_case
+
+
+def _flags(active, discharged):
+    """The active client: dual diagnosis and an urgent flag; the discharged one: urgent too."""
     active_client = db.session.get(Case, active).client_id
     flag(active_client, "depression", "psychiatric", FlagSeverity.WARNING)
     flag(active_client, "suicide_risk", "safety", FlagSeverity.URGENT)
     flag(db.session.get(Case, discharged).client_id, "self_harm", "safety", FlagSeverity.URGENT)
+
+
+def _discharge_with_follow_ups(discharged, a):
+    """Discharged 20 days before AS_OF, with follow-ups overdue, done and still to come."""
     gone = db.session.get(Case, discharged)
     gone.discharge_date = AS_OF - timedelta(days=20)
     gone.discharge_reason = "completed"
@@ -104,6 +124,10 @@ def build_centre():
                 outcome=FollowUpOutcome.ABSTINENT if done else None,
             )
         )
+
+
+def _sessions(a, admitted, active, waitlisted):
+    """A's sessions: in and out of the coming 7 days, cancelled, and past with attendance."""
     session(a, MIDNIGHT + timedelta(days=1), participants=[(active, None)])
     session(a, MIDNIGHT + timedelta(days=6, hours=23))
     session(a, MIDNIGHT + timedelta(days=2), status=SessionStatus.CANCELLED)
@@ -119,8 +143,6 @@ def build_centre():
     )
     session(a, MIDNIGHT - timedelta(days=31), participants=[(active, Attendance.ABSENT)])
     session(a, MIDNIGHT - timedelta(days=3), participants=[(active, Attendance.EXCUSED)])
-    db.session.flush()
-    return {"a": a, "b": b, "cases": (admitted, active, waitlisted, discharged, b_case)}
 
 
 @pytest.fixture

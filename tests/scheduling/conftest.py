@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 from core.audit import AuditEvent
 from core.extensions import db
-from tests.factories import make_case, make_client, make_submitted_assessment
+from tests.factories import make_case, open_new_case
 
 NEXT_MONDAY = (datetime.now(UTC) + timedelta(days=7 - datetime.now(UTC).weekday())).replace(
     hour=14, minute=0, second=0, microsecond=0
@@ -56,21 +56,8 @@ def open_case(app, clinician, counsellor):
     """`open_case()` → the id of a new active outpatient case on the counsellor's caseload."""
 
     def _open(first_name="Ann", last_name="Lee"):
-        with app.app_context():
-            cid = make_client(first_name=first_name, last_name=last_name)
-            aid = make_submitted_assessment(cid, recommended_level="1")
-            db.session.commit()
-        response = clinician.post(
-            "/api/v1/cases",
-            json={
-                "client_id": cid,
-                "assessment_id": aid,
-                "level": "1",
-                "primary_counsellor_id": counsellor.user_id,
-            },
-        )
-        assert response.status_code == 201, response.get_json()
-        return response.get_json()["id"]
+        names = {"first_name": first_name, "last_name": last_name}
+        return open_new_case(app, clinician, counsellor.user_id, client=names)["id"]
 
     return _open
 

@@ -19,15 +19,14 @@ from tests.aftercare.plans.test_plans import (
     centre_today,
     discharge,
     draft_plan,
-    open_case,
     save_plan,
 )
-from tests.factories import make_bed
+from tests.factories import make_bed, open_new_case
 
 
 @pytest.fixture
 def case(app, clinician, counsellor):
-    return open_case(app, clinician, counsellor.user_id)
+    return open_new_case(app, clinician, counsellor.user_id)
 
 
 def follow_ups_of(app, case_id):
@@ -73,8 +72,8 @@ def test_completed_without_a_plan_is_409_and_changes_nothing(app, clinician, cou
     with app.app_context():
         bed = make_bed()
         db.session.commit()
-    first = open_case(app, clinician, counsellor.user_id, level="3.7")
-    waiting = open_case(app, clinician, counsellor.user_id, level="3.7")
+    first = open_new_case(app, clinician, counsellor.user_id, level="3.7")
+    waiting = open_new_case(app, clinician, counsellor.user_id, level="3.7")
     assert (first["status"], waiting["status"]) == ("admitted", "waitlisted")
     response = discharge(clinician, first["id"], "completed")
     assert response.status_code == 409
@@ -113,7 +112,7 @@ def test_other_reasons_without_a_plan_raise_aftercare_missing(app, clinician, ca
 
 
 def test_against_advice_with_a_draft_plan_raises_aftercare_missing(app, clinician, counsellor):
-    case = open_case(app, clinician, counsellor.user_id)
+    case = open_new_case(app, clinician, counsellor.user_id)
     save_plan(counsellor, case["id"], draft_plan())
     assert discharge(clinician, case["id"], "against_advice").status_code == 200
     assert [f[0] for f in flags_of(app, case["client_id"])] == ["aftercare_missing"]

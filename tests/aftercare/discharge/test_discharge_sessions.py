@@ -9,7 +9,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from tests.aftercare.plans.test_plans import audit_actions, discharge, open_case
+from tests.aftercare.plans.test_plans import audit_actions, discharge
+from tests.factories import open_new_case
 
 SOON = (datetime.now(UTC) + timedelta(days=3)).replace(microsecond=0)
 EARLIER = datetime.now(UTC).replace(microsecond=0) - timedelta(hours=2)
@@ -40,8 +41,8 @@ def roster(api, session_id):
 def booked(app, clinician, counsellor):
     """A case with a past attended session, a weekly one-to-one series, and a group it
     shares with another case."""
-    case = open_case(app, clinician, counsellor.user_id)
-    other = open_case(app, clinician, counsellor.user_id)
+    case = open_new_case(app, clinician, counsellor.user_id)
+    other = open_new_case(app, clinician, counsellor.user_id)
     (past,) = book(clinician, clinician.user_id, [case["id"]], EARLIER)
     clinician.post(
         f"/api/v1/sessions/{past}/attendance",
@@ -93,7 +94,7 @@ def test_withdrawals_are_audited_with_the_client(app, clinician, booked):
 
 
 def test_a_discharge_without_future_sessions_withdraws_none(app, clinician, counsellor):
-    case = open_case(app, clinician, counsellor.user_id)
+    case = open_new_case(app, clinician, counsellor.user_id)
     body = discharge(clinician, case["id"], "transferred").get_json()
     assert (body["withdrawn_session_count"], body["cancelled_session_ids"]) == (0, [])
 
@@ -107,5 +108,5 @@ def test_a_refused_discharge_keeps_every_booking(clinician, booked):
 
 def test_the_freed_slot_can_be_booked_again(app, clinician, counsellor, booked):
     discharge(clinician, booked["case"]["id"], "transferred")
-    newcomer = open_case(app, clinician, counsellor.user_id)
+    newcomer = open_new_case(app, clinician, counsellor.user_id)
     book(clinician, counsellor.user_id, [newcomer["id"]], SOON)

@@ -20,9 +20,8 @@ from tests.aftercare.plans.test_plans import (
     backdate,
     centre_today,
     discharge,
-    open_case,
 )
-from tests.factories import statements
+from tests.factories import open_new_case, statements
 
 FOLLOW_UPS = "/api/v1/follow-ups"
 
@@ -47,7 +46,7 @@ def complete(
 @pytest.fixture
 def discharged(app, clinician, counsellor):
     """A case discharged as completed 10 days ago: its 7-day follow-up is overdue."""
-    case = open_case(app, clinician, counsellor.user_id)
+    case = open_new_case(app, clinician, counsellor.user_id)
     agree(counsellor, case["id"])
     backdate(app, case["id"], 20)
     response = discharge(clinician, case["id"], on=centre_today() - timedelta(days=10))
@@ -93,7 +92,7 @@ def test_overdue_is_judged_against_today_in_the_centre(counsellor, discharged, c
 
 def test_counsellor_filter_and_pagination(app, clinician, counsellor, login_as, discharged):
     other = login_as("counsellor")
-    case = open_case(app, clinician, other.user_id)
+    case = open_new_case(app, clinician, other.user_id)
     discharge(clinician, case["id"], "transferred")
     everything = clinician.get(FOLLOW_UPS).get_json()
     assert everything["total"] == 6
@@ -154,7 +153,7 @@ def test_list_query_count_does_not_grow(app, clinician, counsellor, discharged):
         assert counsellor.get(FOLLOW_UPS).get_json()["total"] == 3
     with_three = len(seen)
     for _ in range(2):
-        case = open_case(app, clinician, counsellor.user_id)
+        case = open_new_case(app, clinician, counsellor.user_id)
         discharge(clinician, case["id"], "transferred")
     with statements(app) as seen:
         assert counsellor.get(FOLLOW_UPS).get_json()["total"] == 9

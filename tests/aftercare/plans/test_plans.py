@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from cases.episodes.models import Case
 from core.audit import AuditEvent
 from core.extensions import db
-from tests.factories import make_client, make_submitted_assessment
+from tests.factories import open_new_case
 
 PLAN = "/api/v1/cases/{}/aftercare-plan"
 
@@ -50,27 +50,6 @@ def draft_plan(**changes: Any) -> dict[str, Any]:
 
 def centre_today() -> date:
     return datetime.now(UTC).date()
-
-
-def open_case(
-    app: Any, clinician: Any, counsellor_id: int, *, level: str = "1", **assessment: Any
-) -> dict[str, Any]:
-    """Place a new client at `level` with `counsellor_id` as primary counsellor."""
-    with app.app_context():
-        client_id = make_client()
-        assessment_id = make_submitted_assessment(client_id, recommended_level=level, **assessment)
-        db.session.commit()
-    response = clinician.post(
-        "/api/v1/cases",
-        json={
-            "client_id": client_id,
-            "assessment_id": assessment_id,
-            "level": level,
-            "primary_counsellor_id": counsellor_id,
-        },
-    )
-    assert response.status_code == 201, response.get_json()
-    return response.get_json()
 
 
 def backdate(app: Any, case_id: int, days: int) -> None:
@@ -123,7 +102,7 @@ def audit_actions(app: Any, client_id: int) -> list[str]:
 
 @pytest.fixture
 def case(app, clinician, counsellor):
-    return open_case(app, clinician, counsellor.user_id)
+    return open_new_case(app, clinician, counsellor.user_id)
 
 
 # --- saving and reading -----------------------------------------------------------------------
@@ -237,7 +216,7 @@ def test_blank_entries_do_not_count_towards_agreement(counsellor, case):
 
 def test_agreeing_when_opioids_are_involved_needs_naloxone_offered(app, clinician, counsellor):
     substances = [{"substance": "heroin", "category": "opioid", "prescribed": False}]
-    case = open_case(app, clinician, counsellor.user_id, substances=substances)
+    case = open_new_case(app, clinician, counsellor.user_id, substances=substances)
     refused = save_plan(counsellor, case["id"], agreed_plan())  # naloxone_offered: false
     assert refused.status_code == 422
     assert refused.get_json()["missing"] == ["crisis_plan.naloxone_offered"]

@@ -10,7 +10,7 @@ import pytest
 
 from cases.episodes.rules import CaseStatus, withdrawal_recording_error
 from core import clock as core_clock
-from tests.cases.tapers.test_taper_api import act, create, open_case
+from tests.cases.tapers.taper_api_helpers import act, create, open_case
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ from cases.tapers.models import TaperPlan, TaperStatus
 from core.audit import AuditEvent
 from core.extensions import db
 from intake.instruments.dsm5 import DSM5_CRITERIA
-from tests.factories import make_client
+from tests.factories import open_assessed_case, submit_assessment_via_api
 
 START = "2026-03-02"
 DIMENSIONS = (
@@ -38,10 +38,9 @@ def sedative(name, dose, category="benzodiazepine", **kw):
     }
 
 
-def submit_assessment(intake, client_id, substances):
-    draft = intake.post(f"/api/v1/clients/{client_id}/assessments", json={})
-    assert draft.status_code == 201, draft.get_json()
-    body = {
+def assessment_sections(substances):
+    """Sections of an unsupervised assessment of these substances (tolerance only, calm)."""
+    return {
         "substances": substances,
         "dsm5": {
             "primary_substance": substances[0]["substance"],
@@ -50,14 +49,10 @@ def submit_assessment(intake, client_id, substances):
         },
         "dimensions": {key: {"rating": 1} for key in DIMENSIONS},
     }
-    headers = {"If-Match": draft.headers["ETag"]}
-    filled = intake.patch(
-        f"/api/v1/assessments/{draft.get_json()['id']}", json=body, headers=headers
-    )
-    assert filled.status_code == 200, filled.get_json()
-    submitted = intake.post(f"/api/v1/assessments/{draft.get_json()['id']}/submit")
-    assert submitted.status_code == 200, submitted.get_json()
-    return submitted.get_json()
+
+
+def submit_assessment(intake, client_id, substances):
+    return submit_assessment_via_api(intake, client_id, assessment_sections(substances))
 
 
 def case_opener(app, login_as, clinician):
@@ -66,22 +61,10 @@ def case_opener(app, login_as, clinician):
     counsellor = login_as("counsellor")
 
     def _open(substances, born=dt.date(1980, 5, 5)):
-        with app.app_context():
-            client_id = make_client(date_of_birth=born)
-            db.session.commit()
-        assessment = submit_assessment(login_as("intake"), client_id, substances)
-        case = clinician.post(
-            "/api/v1/cases",
-            json={
-                "client_id": client_id,
-                "assessment_id": assessment["id"],
-                "level": assessment["results"]["recommendation"]["level"],
-                "primary_counsellor_id": counsellor.user_id,
-            },
+        sections = assessment_sections(substances)
+        return open_assessed_case(
+            app, login_as, clinician, counsellor.user_id, sections, date_of_birth=born
         )
-        assert case.status_code == 201, case.get_json()
-        body = case.get_json()
-        return {"id": body["id"], "client_id": client_id, "assessment_id": assessment["id"]}
 
     return _open
 

@@ -14,7 +14,7 @@ from core.audit import AuditEvent
 from core.extensions import db
 from intake.flags.models import Flag
 from intake.instruments.dsm5 import DSM5_CRITERIA
-from tests.factories import make_client
+from tests.factories import open_assessed_case
 
 CIWA_B_MILD = [1] * 10 + [0] * 10  # 10: mild
 CIWA_B_SEVERE = [3] * 15 + [0] * 5  # 45: severe
@@ -57,32 +57,10 @@ def _sections():
 
 
 def open_case(app, login_as, clinician, counsellor_id):
-    """A client assessed and placed through the API; returns (case_id, client_id)."""
-    with app.app_context():
-        client_id = make_client()
-        db.session.commit()
-    intake = login_as("intake")
-    draft = intake.post(f"/api/v1/clients/{client_id}/assessments", json={})
-    assessment_id = draft.get_json()["id"]
-    filled = intake.patch(
-        f"/api/v1/assessments/{assessment_id}",
-        json=_sections(),
-        headers={"If-Match": draft.headers["ETag"]},
-    )
-    assert filled.status_code == 200, filled.get_json()
-    submitted = intake.post(f"/api/v1/assessments/{assessment_id}/submit")
-    assert submitted.status_code == 200, submitted.get_json()
-    case = clinician.post(
-        "/api/v1/cases",
-        json={
-            "client_id": client_id,
-            "assessment_id": assessment_id,
-            "level": submitted.get_json()["results"]["recommendation"]["level"],
-            "primary_counsellor_id": counsellor_id,
-        },
-    )
-    assert case.status_code == 201, case.get_json()
-    return case.get_json()["id"], client_id
+    """A client assessed (prescribed clonazepam) and placed through the API; returns
+    (case_id, client_id)."""
+    case = open_assessed_case(app, login_as, clinician, counsellor_id, _sections())
+    return case["id"], case["client_id"]
 
 
 def ago(**delta):

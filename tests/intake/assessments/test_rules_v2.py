@@ -22,7 +22,7 @@ from intake.assessments.rules import (
 )
 from intake.instruments.sedatives import accepted_names, generic_name
 from intake.instruments.substances import normalise_substance
-from tests.intake.assessments.test_rules import (
+from tests.intake.assessments.rules_helpers import (
     ASHTON,
     ASSESSED_ON,
     flag_types,
