@@ -8,6 +8,7 @@ from typing import Any
 from flask import Blueprint, Response, redirect, request, url_for
 
 from auth.permissions import Permission, allowed, current_actor
+from core.audit import finds_client
 from core.clock import centre_today
 from core.errors import DomainError
 from core.extensions import db
@@ -16,6 +17,7 @@ from intake.clients import service
 from intake.clients.episodes import record_of
 from intake.clients.schemas import ClientCreateSchema
 from intake.flags import service as flags
+from intake.flags.models import client_of_flag
 from intake.flags.rules import FLAG_TYPES
 from intake.flags.schemas import ManualFlagSchema, ResolveSchema
 from web.forms import FormInvalid, domain_errors, load
@@ -139,12 +141,14 @@ def _flag_action(flag_id: int, act: Any) -> Response:
 
 
 @bp.post("/flags/<int:flag_id>/acknowledge")
+@finds_client("flag_id", client_of_flag)
 @page(Permission.FLAG_ACKNOWLEDGE)
 def acknowledge_flag(flag_id: int) -> Response:
     return _flag_action(flag_id, lambda flag, actor: flags.acknowledge_flag(flag, actor=actor))
 
 
 @bp.post("/flags/<int:flag_id>/resolve")
+@finds_client("flag_id", client_of_flag)
 @page(Permission.FLAG_RESOLVE)
 def resolve_flag(flag_id: int) -> Response:
     actor = current_actor()

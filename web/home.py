@@ -111,11 +111,16 @@ def _follow_ups(me: User) -> list[Any]:
 
 
 def _urgent_flags(me: User) -> list[Any]:
+    """Urgent, unacknowledged, on what the caller may see (no total: my day shows the first
+    `LIMIT` and links to the full list)."""
     if not allowed(me.role, Permission.CLIENT_READ):
         return []
-    return flags.list_flags_page(
-        actor=me, status="active", severity="urgent", acknowledged=False, page=1, per_page=LIMIT
-    )["items"]
+    stmt = flags.list_flags(actor=me, status="active", severity="urgent", acknowledged=False)
+    found = list(db.session.scalars(stmt.limit(LIMIT)))
+    audit.record_many(
+        "flag.list", actor=me, record_type="flag", rows=[(f.id, f.client_id) for f in found]
+    )
+    return found
 
 
 def _waitlist(me: User) -> list[Any]:

@@ -54,6 +54,14 @@ def claim_free_bed() -> Bed | None:
     return db.session.execute(stmt).scalar_one_or_none()
 
 
+def free_beds(limit: int = 200) -> list[Bed]:
+    """The beds in service nobody is in, in the order a placement takes them (the first is
+    the one `claim_free_bed` would claim now), for a placement form's bed picker. Tells no
+    occupant, so it needs no audit."""
+    stmt = sa.select(Bed).where(Bed.active.is_(True), ~_bed_occupied()).order_by(*BED_ORDER)
+    return list(db.session.scalars(stmt.limit(limit)))
+
+
 def claim_named_bed(bed_id: int) -> Bed:
     """Lock a named bed: 422 when it is unknown or out of service, 409 when occupied."""
     bed = db.session.execute(

@@ -162,6 +162,12 @@ _PAST = {
 }
 
 
+def allowed_actions(status: TaperStatus) -> tuple[str, ...]:
+    """The actions a plan in `status` can take (approve, pause, resume, complete, cancel),
+    for pages offering only those."""
+    return tuple(action for action, starts in _ALLOWED_FROM.items() if status in starts)
+
+
 def _transition(plan_id: int, action: str, *, actor: User) -> _Located:
     found = _locate(plan_id, actor=actor, for_update=True)
     allowed = _ALLOWED_FROM[action]

@@ -212,14 +212,25 @@ def _taper_note(approved_plan: int | None, paused_plan: int | None) -> str:
 
 
 def list_withdrawal_scores(
-    case_id: int, *, actor: User, instrument: str | None, page: int, per_page: int
+    case_id: int,
+    *,
+    actor: User,
+    instrument: str | None,
+    page: int,
+    per_page: int,
+    newest_first: bool = False,
 ) -> dict[str, Any]:
-    """A case's series in the order observed (oldest first), optionally of one instrument."""
+    """A case's series in the order observed (oldest first; `newest_first` for the latest
+    page first, as the case page charts the most recent scores), optionally of one
+    instrument."""
     case = get_case(case_id, actor=actor, action="case.read_for_withdrawal_scores")
     stmt = sa.select(WithdrawalScore).where(WithdrawalScore.case_id == case.id)
     if instrument is not None:
         stmt = stmt.where(WithdrawalScore.instrument == instrument)
-    stmt = stmt.order_by(WithdrawalScore.observed_at, WithdrawalScore.id)
+    if newest_first:
+        stmt = stmt.order_by(WithdrawalScore.observed_at.desc(), WithdrawalScore.id.desc())
+    else:
+        stmt = stmt.order_by(WithdrawalScore.observed_at, WithdrawalScore.id)
     return audit.audited_page(
         stmt,
         page,

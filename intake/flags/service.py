@@ -123,9 +123,7 @@ def _audit(action: str, flag: Flag, actor: User | None) -> None:
     )
 
 
-def raise_manual_flag(
-    client_id: int, data: dict[str, Any], *, actor: User
-) -> tuple[Flag, bool]:
+def raise_manual_flag(client_id: int, data: dict[str, Any], *, actor: User) -> tuple[Flag, bool]:
     """A flag a clinician or counsellor raises by hand (`ManualFlagSchema`) on a client they
     may see. Returns the flag and whether it is new (an active flag of that type is kept,
     its severity raised when the new one is higher)."""

@@ -129,7 +129,7 @@ def client_routes(app):
 
 def _rules(app):
     for rule in app.url_map.iter_rules():
-        if rule.endpoint not in NON_API:
+        if rule.endpoint not in NON_API and rule.rule.startswith("/api/v1"):
             (method,) = rule.methods - {"HEAD", "OPTIONS"}
             yield rule.endpoint, method, rule.rule
 
