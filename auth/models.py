@@ -32,6 +32,9 @@ class MembershipKind(enum.StrEnum):
     CARE_TEAM = "care_team"
     #: after discharge, the primary counsellor keeps access for the follow-ups.
     AFTERCARE = "aftercare"
+    #: break the glass (privacy.emergency): a staff member's own emergency access to one
+    #: client, no case; written with `ended_at` already set to when it runs out.
+    EMERGENCY = "emergency"
 
 
 class User(UserMixin, TimestampMixin, VersionedMixin, Base):
@@ -95,15 +98,19 @@ class LoginThrottle(Base):
 
 class CaseloadMembership(Base):
     """Staff member ↔ client access, written by the cases domain when it opens, reassigns
-    or discharges a case. Rows are ended (`ended_at`), never deleted, so past access stays
-    on record. Active rows (no `ended_at`) are what caseload filters use."""
+    or discharges a case, and by emergency access (break the glass) for a few hours. Rows
+    are ended (`ended_at`), never deleted, so past access stays on record. A row is active
+    until its `ended_at` (none: until it is ended); caseload filters use the active rows
+    (`auth.permissions.caseload_client_ids`). Only an `emergency` row is written with its
+    end in the future."""
 
     __tablename__ = "caseload_memberships"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     staff_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
     client_id: Mapped[int] = mapped_column(sa.ForeignKey("clients.id"))
-    #: the case that grants access (no FK: auth must not depend on the cases domain).
+    #: the case that grants access (no FK: auth must not depend on the cases domain); none
+    #: for emergency access.
     case_id: Mapped[int | None]
     kind: Mapped[MembershipKind] = mapped_column(enum_column(MembershipKind))
     started_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

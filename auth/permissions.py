@@ -1,6 +1,7 @@
 """Who may do what: one table from `Permission` to roles (API.md "Who sees what"), the
 decorator every route carries, and the caseload predicates that narrow counsellors to
-their own clients.
+their own clients (a live emergency access grant puts that client on the caseload of the one
+who asked for it until it runs out: `privacy.emergency`).
 
 Function-level permission answers 403; object-level access (a client not on the caller's
 caseload) answers 404 from the services, so no response reveals that the record exists.
@@ -20,6 +21,7 @@ from flask_login import current_user
 
 from auth.login import check_csrf
 from auth.models import CaseloadMembership, Role, User
+from core.db import utcnow
 from core.errors import Forbidden, Unauthorized
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -178,9 +180,12 @@ def is_caseload_scoped(user: User) -> bool:
 
 
 def caseload_client_ids(staff_id: int) -> sa.Select[tuple[int]]:
-    """A subquery of the client ids on a staff member's active caseload."""
+    """A subquery of the client ids on a staff member's active caseload: memberships not
+    ended, or ending later than now (a live emergency access grant, whose membership is
+    written with its end: so it counts like any other until then, and not a moment after)."""
+    ended_at = CaseloadMembership.ended_at
     return sa.select(CaseloadMembership.client_id).where(
-        CaseloadMembership.staff_id == staff_id, CaseloadMembership.ended_at.is_(None)
+        CaseloadMembership.staff_id == staff_id, sa.or_(ended_at.is_(None), ended_at > utcnow())
     )
 
 

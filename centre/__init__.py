@@ -27,6 +27,7 @@ from intake.assessments.views import bp as assessments_bp
 from intake.cli import seed_demo_clients
 from intake.clients.views import bp as clients_bp
 from intake.flags.views import bp as flags_bp
+from privacy.cli import seed_demo_privacy
 from privacy.consents.views import bp as consents_bp
 from privacy.disclosures.views import bp as disclosures_bp
 from privacy.emergency.views import bp as emergency_bp
@@ -63,7 +64,13 @@ COMPOSITION = Composition(
     ),
     pages=(web_bp,),
     commands=(create_user_command,),
-    seeders=(seed_demo_accounts, seed_demo_clients, seed_demo_cases, seed_demo_sessions),
+    seeders=(
+        seed_demo_accounts,
+        seed_demo_clients,
+        seed_demo_cases,
+        seed_demo_privacy,
+        seed_demo_sessions,
+    ),
     setup=(init_login, provide_client_episodes),
 )
 

@@ -9,6 +9,11 @@ Details carry no clinical content (API.md "Corrections to version 1"): whatever 
 passes as `detail` is reduced by `sanitise_detail` to ids, counts, field names and a few
 kinds of request metadata; any other key keeps only its name, listed in `fields`.
 
+An event on one client's data can say more than its caller knows: a higher layer may install
+a lookup under `CLIENT_CONTEXT` in `app.extensions` (privacy.emergency does, for the
+emergency access grant a read happens under), and every event by that actor on those clients
+then carries what it returns (`{"emergency_grant_id": 7}`), asked once per request.
+
 Every request has the server's own id (`request_id`, a fresh UUID, sent back as
 `X-Request-ID`). A client's `X-Request-ID` is kept beside it (`client_request_id`, echoed as
 `X-Client-Request-ID`) only when it is a well-formed UUID; anything else is ignored.
@@ -19,13 +24,13 @@ from __future__ import annotations
 import operator
 import re
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import date, datetime
 from typing import Any, Protocol, TypeVar
 
 import marshmallow as ma
 import sqlalchemy as sa
-from flask import g, has_request_context, request
+from flask import current_app, g, has_app_context, has_request_context, request
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.db import Base, NeverDeleted, UTCDateTime, utcnow
@@ -172,6 +177,42 @@ def sanitise_detail(detail: dict[str, Any] | None) -> dict[str, Any] | None:
     return kept or None
 
 
+# --- what an event on a client's data must also say (emergency access grants) -------------
+
+#: `app.extensions` key of a lookup `(actor) -> {client_id: detail}` that a higher layer may
+#: install: the detail every event by that actor on those clients' data adds to its own.
+CLIENT_CONTEXT = "core.audit.client_context"
+ClientContext = Callable[[Actor], Mapping[int, dict[str, Any]]]
+_CONTEXT_CACHE = "audit_client_context"
+
+
+def _client_context(actor: Actor | None) -> Mapping[int, dict[str, Any]]:
+    """The installed lookup's answer for `actor`, asked once per request (kept in `g`)."""
+    if actor is None or not has_app_context():
+        return {}
+    lookup: ClientContext | None = current_app.extensions.get(CLIENT_CONTEXT)
+    if lookup is None:
+        return {}
+    cache = g.setdefault(_CONTEXT_CACHE, {})
+    if actor.id not in cache:
+        cache[actor.id] = lookup(actor)
+    return cache[actor.id]
+
+
+def forget_client_context() -> None:
+    """Ask the lookup again at the next event (after a change it answers from, or a
+    rollback)."""
+    if has_app_context():
+        g.pop(_CONTEXT_CACHE, None)
+
+
+def _with_context(
+    detail: dict[str, Any] | None, context: Mapping[int, dict[str, Any]], client_id: int | None
+) -> dict[str, Any] | None:
+    extra = context.get(client_id) if client_id is not None else None
+    return {**(detail or {}), **extra} if extra else detail
+
+
 def record(
     action: str,
     *,
@@ -183,7 +224,10 @@ def record(
     detail: dict[str, Any] | None = None,
 ) -> AuditEvent:
     """Add one audit event to the current transaction; `detail` is sanitised (no clinical
-    content: see `sanitise_detail`)."""
+    content: see `sanitise_detail`), with what `CLIENT_CONTEXT` adds for the client."""
+    # asked whether or not the event names a client, so a refused request costs the same
+    # for a hidden record as for a missing one.
+    detail = _with_context(detail, _client_context(actor), client_id)
     event = AuditEvent(
         actor_id=getattr(actor, "id", None),
         actor_email=getattr(actor, "email", None),
@@ -208,7 +252,8 @@ def record_many(
     detail: dict[str, Any] | None = None,
 ) -> None:
     """One event per (record_id, client_id) pair, for list reads of client data, written
-    with a single multi-row INSERT; `detail` (the same for all) is sanitised like `record`'s."""
+    with a single multi-row INSERT; `detail` (the same for all, plus what `CLIENT_CONTEXT`
+    adds for each client) is sanitised like `record`'s."""
     if not rows:
         return
     common = {
@@ -218,12 +263,21 @@ def record_many(
         "action": action,
         "record_type": record_type,
         "outcome": "success",
-        "detail": sanitise_detail(detail),
         **_request_fields(),
     }
+    shared, context = sanitise_detail(detail), _client_context(actor)
+
+    def detail_for(client_id: int | None) -> dict[str, Any] | None:
+        if client_id not in context:
+            return shared
+        return sanitise_detail(_with_context(detail, context, client_id))
+
     db.session.execute(
         sa.insert(AuditEvent),
-        [{**common, "record_id": rec_id, "client_id": client_id} for rec_id, client_id in rows],
+        [
+            {**common, "record_id": rec_id, "client_id": client_id, "detail": detail_for(client_id)}
+            for rec_id, client_id in rows
+        ],
     )
 
 
@@ -294,6 +348,7 @@ def record_failed_request(
 ) -> None:
     """After a failed request was rolled back, keep one event saying it was refused, naming
     the client whose record it aimed at when the record exists."""
+    forget_client_context()  # what the rolled-back request wrote is gone
     view_args = request.view_args or {}
     record(
         request.endpoint or "unknown",

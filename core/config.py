@@ -119,6 +119,8 @@ def _limits() -> dict[str, Any]:
         "TOKEN_TTL_HOURS": _int("TOKEN_TTL_HOURS", 12, minimum=1),
         #: calendar feed tokens (`?token=` in a URL calendar programs keep) expire too.
         "CALENDAR_TOKEN_DAYS": _int("CALENDAR_TOKEN_DAYS", 180, minimum=1),
+        #: how long emergency access ("break the glass") to one client lasts.
+        "EMERGENCY_ACCESS_HOURS": _int("EMERGENCY_ACCESS_HOURS", 4, minimum=1),
         "LOGIN_MAX_FAILURES": _int("LOGIN_MAX_FAILURES", 5, minimum=1),
         "LOGIN_WINDOW_MINUTES": _int("LOGIN_WINDOW_MINUTES", 15, minimum=1),
         "LOGIN_LOCKOUT_MINUTES": _int("LOGIN_LOCKOUT_MINUTES", 15, minimum=1),

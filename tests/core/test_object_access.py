@@ -181,7 +181,14 @@ def body_routes(app):
 
 
 def test_fields_nobody_may_set_are_rejected(world, app, login_as):
-    ids = {**world["ids"], "staff_id": world["own"].user_id, "bed_id": 1, "room_id": 1}
+    ids = {
+        **world["ids"],
+        "staff_id": world["own"].user_id,
+        "bed_id": 1,
+        "room_id": 1,
+        "consent_id": 1,
+        "grant_id": 1,
+    }
     probed = 0
     for endpoint, method, rule, own_fields in body_routes(app):
         probe = {k: v for k, v in PROBE_FIELDS.items() if k not in own_fields}

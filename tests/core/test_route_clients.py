@@ -9,7 +9,10 @@ import re
 
 #: path parameters naming records of a client (rooms, beds, staff and sessions are not:
 #: a session has many clients, and its routes audit the ones they show).
-CLIENT_RECORD_PARAMS = {"case_id", "note_id", "plan_id", "assessment_id", "flag_id", "follow_up_id"}
+CLIENT_RECORD_PARAMS = {
+    *("case_id", "note_id", "plan_id", "assessment_id", "flag_id", "follow_up_id"),
+    *("consent_id", "grant_id"),
+}
 
 
 def _routes(app):
