@@ -47,46 +47,50 @@ def _tree(form: Mapping[str, str]) -> list[dict[str, Any]]:
     problems: dict[int, dict[str, Any]] = {}
     for key, value in form.items():
         found = _INDEXED.match(key)
-        if not found:
-            continue
-        problem = problems.setdefault(int(found[1]), {"description": "", "goals": {}})
-        rest = found[2]
-        if rest == "description":
-            problem["description"] = value
-            continue
-        in_problem = _IN_PROBLEM.match(rest)
-        if not in_problem:
-            continue
-        goal = problem["goals"].setdefault(
-            int(in_problem[1]), {**dict.fromkeys(GOAL_FIELDS, ""), "interventions": {}}
+        if found:
+            problem = problems.setdefault(int(found[1]), {"description": "", "goals": {}})
+            _place(problem, found[2], value)
+    return [
+        {"index": p, "description": problem["description"], "goals": _goal_rows(problem["goals"])}
+        for p, problem in sorted(problems.items())
+    ]
+
+
+def _place(problem: dict[str, Any], rest: str, value: str) -> None:
+    """One posted input (`rest`: its key after `problems.N.`) put in its problem's row: the
+    description, a goal's field or an intervention's (an unknown field only adds empty rows)."""
+    if rest == "description":
+        problem["description"] = value
+        return
+    in_problem = _IN_PROBLEM.match(rest)
+    if not in_problem:
+        return
+    goal = problem["goals"].setdefault(
+        int(in_problem[1]), {**dict.fromkeys(GOAL_FIELDS, ""), "interventions": {}}
+    )
+    field = in_problem[2]
+    if field in GOAL_FIELDS:
+        goal[field] = value
+        return
+    in_goal = _IN_GOAL.match(field)
+    if in_goal and in_goal[2] in INTERVENTION_FIELDS:
+        item = goal["interventions"].setdefault(
+            int(in_goal[1]), dict.fromkeys(INTERVENTION_FIELDS, "")
         )
-        field = in_problem[2]
-        if field in GOAL_FIELDS:
-            goal[field] = value
-            continue
-        in_goal = _IN_GOAL.match(field)
-        if in_goal and in_goal[2] in INTERVENTION_FIELDS:
-            item = goal["interventions"].setdefault(
-                int(in_goal[1]), dict.fromkeys(INTERVENTION_FIELDS, "")
-            )
-            item[in_goal[2]] = value
+        item[in_goal[2]] = value
+
+
+def _goal_rows(goals: dict[int, dict[str, Any]]) -> list[dict[str, Any]]:
+    """A problem's goals (by index) as rows in index order, each with its interventions."""
     return [
         {
-            "index": p,
-            "description": problem["description"],
-            "goals": [
-                {
-                    "index": g,
-                    **{f: goal[f] for f in GOAL_FIELDS},
-                    "interventions": [
-                        {"index": i, **goal["interventions"][i]}
-                        for i in sorted(goal["interventions"])
-                    ],
-                }
-                for g, goal in sorted(problem["goals"].items())
+            "index": g,
+            **{f: goal[f] for f in GOAL_FIELDS},
+            "interventions": [
+                {"index": i, **goal["interventions"][i]} for i in sorted(goal["interventions"])
             ],
         }
-        for p, problem in sorted(problems.items())
+        for g, goal in sorted(goals.items())
     ]
 
 

@@ -169,10 +169,9 @@ def line_chart(
     height: int = 400,
 ) -> Markup:
     """Series over categorical ``x_labels`` (one value per label; None leaves a gap)."""
-    ordered = sorted(bands, key=lambda band: band.upper, reverse=True)
-    colours = [b.colour or c for b, c in zip(ordered, _cycle(BAND_COLOURS), strict=False)]
+    ordered, style = _banded(bands)
     chart = pygal.Line(
-        style=_style([*colours, *SERIES_COLOURS]),
+        style=style,
         **_config(
             title,
             description,
@@ -210,13 +209,11 @@ def time_chart(
     """Series of ``(when, value)`` points on a time axis (dates, or datetimes shown in
     ``zone``). ``step`` draws each value held until the next point (a staircase)."""
     points = {name: [(_when(x, zone), y) for x, y in values] for name, values in series.items()}
-    moments = [x for values in points.values() for x, _ in values]
     dated = all(not isinstance(x, datetime) for values in series.values() for x, _ in values)
     fmt = x_format or ("%d %b %Y" if dated else "%d %b %H:%M")
-    ordered = sorted(bands, key=lambda band: band.upper, reverse=True)
-    colours = [b.colour or c for b, c in zip(ordered, _cycle(BAND_COLOURS), strict=False)]
+    ordered, style = _banded(bands)
     chart = pygal.DateTimeLine(
-        style=_style([*colours, *SERIES_COLOURS]),
+        style=style,
         **_config(
             title,
             description,
@@ -229,17 +226,7 @@ def time_chart(
             height=height,
         ),
     )
-    if moments:
-        first, last = min(moments), max(moments)
-        if first == last:  # one point: give the axis some width
-            first, last = first - timedelta(hours=12), last + timedelta(hours=12)
-        for band in ordered:
-            chart.add(
-                band.label,
-                [(first, band.upper), (last, band.upper)],
-                fill=True,
-                show_dots=False,
-            )
+    _add_time_bands(chart, ordered, [x for values in points.values() for x, _ in values])
     for name, values in points.items():
         chart.add(name, _staircase(values) if step else values)
     return _render(chart, title, description)
@@ -284,6 +271,30 @@ def bar_chart(
 def _cycle(values: Sequence[str]) -> Any:
     while True:
         yield from values
+
+
+def _banded(bands: Sequence[Band]) -> tuple[list[Band], Style]:
+    """The bands highest first, and the style colouring them (each its own colour or the next
+    of :data:`BAND_COLOURS`), then the series."""
+    ordered = sorted(bands, key=lambda band: band.upper, reverse=True)
+    colours = [b.colour or c for b, c in zip(ordered, _cycle(BAND_COLOURS), strict=False)]
+    return ordered, _style([*colours, *SERIES_COLOURS])
+
+
+def _add_time_bands(chart: Any, bands: Sequence[Band], moments: Sequence[datetime]) -> None:
+    """Each band as a flat filled series across the points' time span (none without points)."""
+    if not moments:
+        return
+    first, last = min(moments), max(moments)
+    if first == last:  # one point: give the axis some width
+        first, last = first - timedelta(hours=12), last + timedelta(hours=12)
+    for band in bands:
+        chart.add(
+            band.label,
+            [(first, band.upper), (last, band.upper)],
+            fill=True,
+            show_dots=False,
+        )
 
 
 def _when(moment: date | datetime, zone: tzinfo | None) -> datetime:
