@@ -23,7 +23,7 @@ from auth.schemas import (
     TokenRequestSchema,
     TokenSchema,
 )
-from core import audit
+from core import audit, audit_trail
 from core.extensions import db
 from core.http import check_if_match, page_schema, paginate, set_etag
 
@@ -163,11 +163,13 @@ def update_staff(data: dict[str, Any], staff_id: int) -> Any:
 
 @bp.get("/audit-events")
 @permission_required(Permission.AUDIT_READ)
-@bp.arguments(audit.AuditQuerySchema, location="query")
-@bp.response(200, page_schema(audit.AuditEventSchema))
+@bp.arguments(audit_trail.AuditQuerySchema, location="query")
+@bp.response(200, page_schema(audit_trail.AuditEventSchema))
 def list_audit_events(args: dict[str, Any]) -> Any:
     """The audit trail, newest first, filtered by client, actor and time."""
-    stmt = audit.query_events(**{k: v for k, v in args.items() if k not in ("page", "per_page")})
+    stmt = audit_trail.query_events(
+        **{k: v for k, v in args.items() if k not in ("page", "per_page")}
+    )
     page = paginate(stmt, args["page"], args["per_page"])
     audit.record("audit.read", actor=current_actor(), detail={"filters": _jsonable(args)})
     db.session.commit()

@@ -4,7 +4,8 @@ revoked, so the consent list, the accounting and a refused disclosure have somet
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -20,16 +21,8 @@ GP = "Riverside GP Practice"
 GP_SCOPES = ["diagnoses", "medications"]
 
 
-def seed_demo_privacy() -> list[str]:
-    if db.session.execute(sa.select(Consent.id)).first():
-        return ["Demo consents: already present."]
-    intake, clinician = demo_user("intake@demo.centre"), demo_user("clinician@demo.centre")
-    client = db.session.execute(
-        sa.select(Client).where(Client.first_name == "Alex", Client.last_name == "Morgan")
-    ).scalar_one()
-    today = centre_today()
-    signature = {"method": SignatureMethod.WET, "signed_by": "Alex Morgan"}
-    gp = record_consent(
+def _gp_consent(client: Client, today: date, signature: dict[str, Any], actor: Any) -> Any:
+    return record_consent(
         client.id,
         {
             "kind": ConsentKind.TPO,
@@ -41,20 +34,28 @@ def seed_demo_privacy() -> list[str]:
             "signed_on": today,
             "signature": signature,
         },
-        actor=intake,
+        actor=actor,
     )
+
+
+def _disclose_to_gp(client: Client, consent_id: int, actor: Any) -> None:
     disclose(
         client.id,
         {
-            "consent_id": gp.id,
+            "consent_id": consent_id,
             "recipient": {"name": GP},
             "purpose": "treatment",
             "information": GP_SCOPES,
             "counselling_notes": False,
             "format": "fhir",
         },
-        actor=clinician,
+        actor=actor,
     )
+
+
+def _revoked_employer_consent(
+    client: Client, today: date, signature: dict[str, Any], actor: Any
+) -> None:
     employer = record_consent(
         client.id,
         {
@@ -67,12 +68,28 @@ def seed_demo_privacy() -> list[str]:
             "signed_on": today - timedelta(days=30),
             "signature": signature,
         },
-        actor=intake,
+        actor=actor,
     )
     revoke_consent(
         employer.record,
         reason="The client withdrew this consent in writing.",
         revoked_on=today - timedelta(days=3),
-        actor=intake,
+        actor=actor,
     )
+
+
+def seed_demo_privacy() -> list[str]:
+    """A TPO consent for Alex Morgan's GP with one disclosure under it, and a revoked consent
+    to an employee assistance programme (idempotent)."""
+    if db.session.execute(sa.select(Consent.id)).first():
+        return ["Demo consents: already present."]
+    intake, clinician = demo_user("intake@demo.centre"), demo_user("clinician@demo.centre")
+    client = db.session.execute(
+        sa.select(Client).where(Client.first_name == "Alex", Client.last_name == "Morgan")
+    ).scalar_one()
+    today = centre_today()
+    signature = {"method": SignatureMethod.WET, "signed_by": "Alex Morgan"}
+    gp = _gp_consent(client, today, signature, intake)
+    _disclose_to_gp(client, gp.id, clinician)
+    _revoked_employer_consent(client, today, signature, intake)
     return ["Demo privacy: 2 consents for Alex Morgan (one revoked), 1 disclosure to her GP."]

@@ -225,26 +225,32 @@ def case_page(case_id: int, status: int = 200, **extra: Any) -> Response:
         events=events,
         counsellors=counsellors,
         write_kind=NoteKind(write_kind) if write_kind in set(NoteKind) else NoteKind.PROGRESS,
-        note_kinds=NOTE_KINDS,
-        body_fields=body_fields,
-        body_labels=BODY_LABELS,
-        level_label=level_label,
-        level_options=[(lv, level_label(lv)) for lv in LEVELS if lv != case.level],
-        inpatient_levels=INPATIENT_LEVELS,
-        intervention_options=[(t, intervention_label(t)) for t in INTERVENTION_TYPES],
-        intervention_label=intervention_label,
-        plan_label=case_plans.error_label,
-        co_signing_roles=notes.CO_SIGNING_ROLES,
         plan_rows=case_plans.editor_rows(posted_plan if posted_plan is not None else stored_plan),
-        discharge_options=[(r, DISCHARGE_LABELS.get(r, r)) for r in DISCHARGE_REASONS],
-        missing_labels=MISSING_LABELS,
-        discharge_label=lambda r: DISCHARGE_LABELS.get(r or "", r),
-        today=centre_today(),
+        level_options=[(lv, level_label(lv)) for lv in LEVELS if lv != case.level],
         may=lambda p: allowed(actor.role, Permission[p]),
+        today=centre_today(),
+        plan_label=case_plans.error_label,
+        **_CHOICES,
         **clinical,
         **sections,
         **extra,
     )
+
+
+#: What every case page offers its forms (labels and choices), the same for every case.
+_CHOICES: dict[str, Any] = {
+    "note_kinds": NOTE_KINDS,
+    "body_fields": body_fields,
+    "body_labels": BODY_LABELS,
+    "level_label": level_label,
+    "inpatient_levels": INPATIENT_LEVELS,
+    "intervention_options": [(t, intervention_label(t)) for t in INTERVENTION_TYPES],
+    "intervention_label": intervention_label,
+    "co_signing_roles": notes.CO_SIGNING_ROLES,
+    "discharge_options": [(r, DISCHARGE_LABELS.get(r, r)) for r in DISCHARGE_REASONS],
+    "missing_labels": MISSING_LABELS,
+    "discharge_label": lambda r: DISCHARGE_LABELS.get(r or "", r),
+}
 
 
 @bp.get("/cases/<int:case_id>")
