@@ -55,12 +55,26 @@ def test_inpatient_placement_then_note_taper_and_withdrawal_on_the_case_page(pag
     axe_check(page)
     csp_clean(page)
 
+    _sign_a_note(page)
+    _draft_and_approve_a_taper(page)
+    _record_a_ciwa_b(page)
+    page.goto(case_url)
+    withdrawal = page.locator("#withdrawal")
+    assert withdrawal.locator("svg").count() >= 1
+    assert withdrawal.locator("table tbody tr").count() >= 1
+    axe_check(page)
+    csp_clean(page)
+
+
+def _sign_a_note(page) -> None:
     note = page.locator("#note-form")
     note.locator("textarea").first.fill("Settled on the ward; sleeping 5 hours.")
     note.get_by_role("button", name="Save and sign").click()
     page.wait_for_url(re.compile(r"/cases/\d+"))
     assert "signed" in page.locator("#notes, section:has(#note-form)").first.inner_text().lower()
 
+
+def _draft_and_approve_a_taper(page) -> None:
     taper = page.locator("#taper-draft")
     taper.locator("summary").click()
     taper.get_by_label(re.compile("Medication")).first.fill("Valium")
@@ -75,15 +89,11 @@ def test_inpatient_placement_then_note_taper_and_withdrawal_on_the_case_page(pag
     assert "approved" in page.locator("#taper").inner_text().lower()
     assert page.locator("#taper svg").count() >= 1
 
+
+def _record_a_ciwa_b(page) -> None:
     page.locator("#withdrawal summary", has_text="Record a CIWA-B score").click()
     form = page.locator("form[aria-label='Record a CIWA-B score']")
     for select in form.locator("select").all():
         select.select_option(index=1)
     form.get_by_role("button", name=re.compile("Record the CIWA-B score")).click()
     page.wait_for_url(re.compile(r"/cases/\d+"))
-    page.goto(case_url)
-    withdrawal = page.locator("#withdrawal")
-    assert withdrawal.locator("svg").count() >= 1
-    assert withdrawal.locator("table tbody tr").count() >= 1
-    axe_check(page)
-    csp_clean(page)

@@ -64,6 +64,21 @@ def test_gp_consent_disclosure_revocation_and_the_accounting(app, intake, clinic
     assert first["notice"] == NOTICE and first["kind"] == "consent"
     assert first["disclosed_by"] == clinician.user_id
 
+    _check_gp_bundle(first, consent)
+
+    revoke = intake.post(
+        f"/api/v1/consents/{consent['id']}/revoke", json={"reason": "Client revoked in writing"}
+    )
+    assert revoke.status_code == 200
+    second = refused(post_disclosure(clinician, client_id, consent["id"]), "revoked")
+    assert "revoked on" in second["message"]
+    assert disclosure_count(app, client_id) == 1
+
+    _check_accounting(clinician, client_id, first, consent)
+
+
+def _check_gp_bundle(first, consent):
+    """The GP's bundle: the notice first, then exactly the consented scopes and the consent."""
     bundle = first["bundle"]
     types = resource_types(bundle)
     assert types[0] == "Composition"  # the notice leads the bundle
@@ -76,14 +91,9 @@ def test_gp_consent_disclosure_revocation_and_the_accounting(app, intake, clinic
     assert consent_resource["id"] == f"consent-{consent['id']}"
     assert first["bundle_sha256"] == bundle_digest(bundle)
 
-    revoke = intake.post(
-        f"/api/v1/consents/{consent['id']}/revoke", json={"reason": "Client revoked in writing"}
-    )
-    assert revoke.status_code == 200
-    second = refused(post_disclosure(clinician, client_id, consent["id"]), "revoked")
-    assert "revoked on" in second["message"]
-    assert disclosure_count(app, client_id) == 1
 
+def _check_accounting(clinician, client_id, first, consent):
+    """The accounting lists the one disclosure, as JSON and as CSV, without its bundle."""
     listed = accounting(clinician, client_id).get_json()
     assert listed["total"] == 1
     [entry] = listed["items"]
