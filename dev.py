@@ -2,6 +2,7 @@
 """The two quick-start commands, needing nothing but Python 3.11+:
 
     python3 dev.py serve   # install, migrate, seed demo data, print demo logins, serve
+                           # (with the background worker beside the web server)
     python3 dev.py test    # install with test tools, lint, check layering, run the suite on
                            # SQLite and PostgreSQL
 
@@ -43,6 +44,33 @@ def install(extra: str) -> None:
     stamp.touch()
 
 
+def _die_with_parent() -> None:
+    """In the worker child (Linux): get SIGTERM when the server it was started beside
+    exits, so stopping `serve` never leaves a worker behind."""
+    try:
+        import ctypes
+        import signal
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
+def start_worker() -> subprocess.Popen:
+    """The background worker (docs/worker.md) as a child process: `huey_consumer
+    work.tasks.huey -w 1`, its log in the instance folder. It outlives the exec into
+    gunicorn (same process) and stops with it."""
+    instance = Path(os.environ.get("INSTANCE_PATH", ROOT / "instance"))
+    instance.mkdir(parents=True, exist_ok=True)
+    log = instance / "worker.log"
+    consumer = [str(BIN / "huey_consumer"), "work.tasks.huey", "-w", "1", "-l", str(log)]
+    worker = subprocess.Popen(consumer, cwd=ROOT, preexec_fn=_die_with_parent)
+    redis = os.environ.get("REDIS_URL")
+    queue = f"Redis {redis.rpartition('@')[2]}" if redis else instance / "huey.sqlite3"
+    print(f"Background worker running (pid {worker.pid}): queue {queue}, log {log}")
+    return worker
+
+
 def serve() -> None:
     install("")
     flask = str(BIN / "flask")
@@ -51,6 +79,7 @@ def serve() -> None:
     host, port = os.environ.get("HOST", "127.0.0.1"), os.environ.get("PORT", "5000")
     print(f"Staff web interface: http://{host}:{port}/  (sign in with a demo login above)")
     print(f"JSON API: http://{host}:{port}/api/v1  (docs: http://{host}:{port}/api/docs)")
+    start_worker()
     gunicorn = str(BIN / "gunicorn")
     # gunicorn.conf.py keeps query strings (calendar feed tokens) out of the access log.
     config = ["-c", str(ROOT / "gunicorn.conf.py"), "--chdir", str(ROOT)]

@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from flask import current_app
 from flask.cli import with_appcontext
 
-from auth import service
+from auth import mfa, service
 from auth.models import Role, User
 from auth.service import DEMO_PASSWORD
 from core.errors import DomainError
@@ -23,6 +23,10 @@ DEMO_ACCOUNTS = [
     (Role.MANAGER, "manager@demo.centre", "Max Manager"),
     (Role.ADMIN, "admin@demo.centre", "Ada Admin"),
 ]
+#: Demo accounts enrolled in MFA with the published `mfa.DEMO_TOTP_SECRET` (the roles that
+#: need MFA by default), so the demo shows the second step; refused in production like the
+#: demo password.
+DEMO_MFA_ROLES = frozenset({Role.CLINICIAN, Role.MANAGER, Role.ADMIN})
 
 
 @click.command("create-user")
@@ -49,20 +53,39 @@ def seed_demo_accounts() -> list[str]:
     in production, whoever calls it."""
     if current_app.config["ENV_NAME"] == "production":
         raise click.ClickException("Demo accounts are refused when ENV=production.")
-    created, logins = False, []
+    created, enrolled, logins = False, False, []
     for role, email, name in DEMO_ACCOUNTS:
-        exists = db.session.execute(sa.select(User.id).where(User.email == email)).first()
-        if not exists:
-            service.create_user(
+        user = db.session.execute(sa.select(User).where(User.email == email)).scalar_one_or_none()
+        if user is None:
+            user = service.create_user(
                 email=email, name=name, role=role, password=DEMO_PASSWORD, actor=None, demo=True
             )
             created = True
-        logins.append(f"  {role.value:<11} {email}")
-    # The password is printed once, when the accounts are created (it is in the README too);
-    # later runs name the accounts only, so logs of every start do not repeat it.
-    if created:
-        return ["Demo logins (password for all: " + DEMO_PASSWORD + "):", *logins]
-    return ["Demo logins (already present; the demo password is in the README):", *logins]
+        if role in DEMO_MFA_ROLES and not mfa.is_enrolled(user):
+            mfa.enrol_with_secret(user, mfa.DEMO_TOTP_SECRET)
+            enrolled = True
+        code = " + code" if role in DEMO_MFA_ROLES else ""
+        logins.append(f"  {role.value:<11} {email}{code}")
+    # The password and the TOTP secret are printed once, when the accounts are created or
+    # enrolled (the README has the password, docs/mfa.md the secret); later runs name the
+    # accounts only, so logs of every start do not repeat them.
+    lines = (
+        ["Demo logins (password for all: " + DEMO_PASSWORD + "):", *logins]
+        if created
+        else ["Demo logins (already present; the demo password is in the README):", *logins]
+    )
+    if enrolled:
+        lines.append(
+            "Demo TOTP secret of the accounts marked + code (demo only, refused in production): "
+            + mfa.DEMO_TOTP_SECRET
+        )
+        lines.append(
+            "  add it to an authenticator app, or print a code with: python -c "
+            f"\"import pyotp; print(pyotp.TOTP('{mfa.DEMO_TOTP_SECRET}').now())\""
+        )
+    else:
+        lines.append("Accounts marked + code sign in with a TOTP code (docs/mfa.md).")
+    return lines
 
 
 def demo_user(email: str) -> User:

@@ -9,6 +9,9 @@ the first counted attempt and lasts `LOGIN_WINDOW_MINUTES`; the failure that rea
 limit locks the email for `LOGIN_LOCKOUT_MINUTES`, after which counting starts again.
 Attempts refused with 429 are not counted and do not extend a lockout.
 
+A second factor's code (`auth.mfa`) is one more attempt for the same email, counted and
+refunded the same way, so wrong codes and wrong passwords share one limit.
+
 The count must be seen by concurrent attempts and survive the request's failure, so
 `count_attempt` and `record_failure` commit on purpose (the one exception to "services
 flush, views commit").
@@ -93,19 +96,33 @@ def refund_attempt(email: str, window: datetime) -> None:
     )
 
 
-def record_failure(email: str, now: datetime, window: datetime, user: User | None) -> NoReturn:
+def record_failure(
+    email: str,
+    now: datetime,
+    window: datetime,
+    user: User | None,
+    *,
+    message: str = INVALID_LOGIN,
+    field: str | None = None,
+    **extra: Any,
+) -> NoReturn:
     """The attempt counted in `window` failed: it stays counted (or is counted in the new
     window, if that one ran out meanwhile), reaching the limit locks the email, and the
-    failure is audited with the submitted email. Raises the 401."""
+    failure is audited with the submitted email (and the name of the `field` that was wrong,
+    for a second factor: `otp`; never its value). Raises the 401 (`extra`: keys of its
+    body, `mfa_required`)."""
     db.session.rollback()
     row = _throttle(email, now)
     if row.window_started_at != window:
         row.failures += 1
     if row.locked_until is None and row.failures >= current_app.config["LOGIN_MAX_FAILURES"]:
         row.locked_until = now + _minutes("LOGIN_LOCKOUT_MINUTES")
-    audit.record("auth.login", actor=user, outcome="401", detail={"email": email[:320]})
+    detail: dict[str, Any] = {"email": email[:320]}
+    if field is not None:
+        detail["fields"] = [field]
+    audit.record("auth.login", actor=user, outcome="401", detail=detail)
     db.session.commit()
-    raise Unauthorized(INVALID_LOGIN)
+    raise Unauthorized(message, **extra)
 
 
 def _too_many(until: datetime, now: datetime) -> TooManyRequests:

@@ -1,5 +1,9 @@
 """Flask-Login wiring: every request is authenticated from a server-side credential,
-either the `tc_auth` cookie (browser session, CSRF-protected) or a bearer token."""
+either the `tc_auth` cookie (browser session, CSRF-protected) or a bearer token.
+
+Either may also hold an enrolment-only session (`CredentialKind.ENROLMENT`, docs/mfa.md),
+which stays with the transport it was issued for: the cookie one has a CSRF token, the bearer
+one none. What such a session may call is `auth.permissions`'s to say."""
 
 from __future__ import annotations
 
@@ -7,8 +11,9 @@ import hmac
 
 from flask import Flask, Response, current_app, g, request
 
-from auth.models import Credential, CredentialKind, User
+from auth.models import Credential, CredentialKind, Role, User
 from auth.service import resolve_credential
+from core.config import ConfigError
 from core.errors import Forbidden, Unauthorized
 from core.extensions import db, login_manager
 
@@ -29,13 +34,18 @@ def load_user_from_request(_request: object) -> User | None:
     """Find the live credential behind this request; None means anonymous (401 later)."""
     secret = _bearer_secret()
     if secret:
-        credential = resolve_credential(secret, {CredentialKind.BEARER})
+        credential = resolve_credential(secret, {CredentialKind.BEARER, CredentialKind.ENROLMENT})
+        by_cookie = False
     elif request.cookies.get(AUTH_COOKIE):
-        credential = resolve_credential(request.cookies[AUTH_COOKIE], {CredentialKind.COOKIE})
+        kinds = {CredentialKind.COOKIE, CredentialKind.ENROLMENT}
+        credential = resolve_credential(request.cookies[AUTH_COOKIE], kinds)
+        by_cookie = True
     else:
         credential = None
     if credential is None:
         return None
+    if credential.kind is CredentialKind.ENROLMENT and by_cookie != bool(credential.csrf_token):
+        return None  # an enrolment-only session is used the way it was issued, never else
     if db.session.is_modified(credential):
         # The idle clock's touch must outlive read-only and failed requests, which never
         # commit; the user is loaded before the route does any work, so only it is saved.
@@ -53,10 +63,15 @@ def current_credential() -> Credential | None:
     return g.get("credential")
 
 
+def is_enrolment_only(credential: Credential | None) -> bool:
+    return credential is not None and credential.kind is CredentialKind.ENROLMENT
+
+
 def check_csrf() -> None:
-    """Cookie-authenticated unsafe requests must echo the session's CSRF token."""
+    """Cookie-authenticated unsafe requests (a cookie session, or an enrolment-only session
+    issued for the cookie) must echo the session's CSRF token."""
     credential = current_credential()
-    if credential is None or credential.kind is not CredentialKind.COOKIE:
+    if credential is None or credential.csrf_token is None:
         return
     if request.method not in UNSAFE_METHODS:
         return
@@ -81,5 +96,9 @@ def clear_auth_cookie(response: Response) -> None:
 
 
 def init_login(app: Flask) -> None:
+    unknown = set(app.config["MFA_REQUIRED_ROLES"]) - {role.value for role in Role}
+    if unknown:
+        names = ", ".join(sorted(unknown))
+        raise ConfigError(f"MFA_REQUIRED_ROLES names roles that do not exist: {names}.")
     login_manager.init_app(app)
     login_manager.session_protection = None

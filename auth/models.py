@@ -25,6 +25,13 @@ class CredentialKind(enum.StrEnum):
     COOKIE = "cookie"  #: a browser session (cookie + CSRF token)
     BEARER = "bearer"  #: an API token sent as `Authorization: Bearer`
     CALENDAR = "calendar"  #: a read-only feed token for calendar programs
+    #: an enrolment-only session (cookie- or bearer-borne: a cookie one carries a CSRF token):
+    #: a user who must enrol in multi-factor authentication first may only enrol, read
+    #: `auth/me` and log out (`auth.mfa`).
+    ENROLMENT = "enrolment"
+    #: the web sign-in's second step: the password was right, the code is still to come; held
+    #: in a short-lived cookie of the sign-in page, used once (`web.signin`).
+    MFA_PENDING = "mfa_pending"
 
 
 class MembershipKind(enum.StrEnum):
@@ -76,6 +83,37 @@ class Credential(Base):
 
     #: loaded with the credential in one query; the request's user comes from here.
     user: Mapped[User] = relationship(lazy="joined", innerjoin=True)
+
+
+class TotpFactor(Base):
+    """A user's TOTP authenticator (RFC 6238: SHA-1, 6 digits, 30-second steps), one per user.
+    Written unconfirmed when enrolment starts and confirmed by a first right code; from then on
+    every sign-in needs a code. The secret is kept as it is (the server must compute the codes
+    too); `last_used_step` refuses a code of a step already used, or of an earlier one."""
+
+    __tablename__ = "mfa_totp"
+
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), primary_key=True)
+    #: base32, as the authenticator app was given it.
+    secret: Mapped[str] = mapped_column(sa.String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    #: none while enrolment is not confirmed: such a factor is not asked for at sign-in.
+    confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    #: the 30-second step (Unix time // 30) of the last code accepted.
+    last_used_step: Mapped[int | None]
+
+
+class RecoveryCode(Base):
+    """One of the ten single-use recovery codes given when enrolment is confirmed, stored
+    as an argon2id hash (`auth.passwords`); `used_at` is set when it signs someone in."""
+
+    __tablename__ = "mfa_recovery_codes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), index=True)
+    code_hash: Mapped[str] = mapped_column(sa.String(255))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 class LoginThrottle(Base):

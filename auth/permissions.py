@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from flask import g, request
 from flask_login import current_user
 
-from auth.login import check_csrf
+from auth.login import check_csrf, current_credential, is_enrolment_only
 from auth.models import CaseloadMembership, Role, User
 from core.db import utcnow
 from core.errors import Forbidden, Unauthorized
@@ -114,6 +114,11 @@ CASELOAD_SCOPED_ROLES = frozenset({CO})
 
 #: Endpoints a user who must change their password may still use.
 _ALLOWED_BEFORE_PASSWORD_CHANGE = {"auth.me", "auth.logout", "auth.change_password"}
+#: Endpoints an enrolment-only session (a user who must enrol in MFA first) may use.
+ALLOWED_BEFORE_MFA_ENROLMENT = frozenset(
+    {"auth.me", "auth.logout", "auth.start_mfa_enrolment", "auth.confirm_mfa_enrolment"}
+)
+ENROL_FIRST = "Enrol in multi-factor authentication first."
 
 
 def allowed(role: Role, permission: Permission) -> bool:
@@ -160,7 +165,11 @@ def _require(permission: Permission) -> None:
     user: User = current_user._get_current_object()  # type: ignore[attr-defined]
     g.actor = user
     check_csrf()
-    if user.must_change_password and _endpoint() not in _ALLOWED_BEFORE_PASSWORD_CHANGE:
+    if is_enrolment_only(current_credential()):
+        # the enrolment routes come first; a temporary password is changed after it
+        if _endpoint() not in ALLOWED_BEFORE_MFA_ENROLMENT:
+            raise Forbidden(ENROL_FIRST)
+    elif user.must_change_password and _endpoint() not in _ALLOWED_BEFORE_PASSWORD_CHANGE:
         raise Forbidden("You must change your temporary password first.")
     if not allowed(user.role, permission):
         raise Forbidden("Your role does not allow this.")

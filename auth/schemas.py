@@ -12,9 +12,14 @@ _email = fields.Email(required=True, validate=validate.Length(max=320))
 _password = fields.String(required=True, load_only=True, validate=validate.Length(max=1024))
 
 
+_code = fields.String(validate=validate.Length(min=1, max=64))
+
+
 class LoginSchema(StrictSchema):
     email = fields.String(required=True, validate=validate.Length(min=1, max=320))
     password = fields.String(required=True, validate=validate.Length(min=1, max=1024))
+    #: once enrolled in MFA: the authenticator app's code, or a recovery code.
+    otp = _code
 
 
 class TokenRequestSchema(LoginSchema):
@@ -39,15 +44,36 @@ class StaffSchema(StaffPublicSchema):
     created_at = fields.DateTime()
 
 
+_enrolment_only = fields.Boolean(
+    metadata={"description": "An enrolment-only session: enrol in MFA, then sign in again."}
+)
+
+
 class LoginResultSchema(ma.Schema):
     user = fields.Nested(StaffSchema)
     csrf_token = fields.String()
+    mfa_enrolment_required = _enrolment_only
 
 
 class TokenSchema(ma.Schema):
     token = fields.String()
     expires_at = fields.DateTime(allow_none=True)
     label = fields.String(allow_none=True)
+    mfa_enrolment_required = _enrolment_only
+
+
+class TotpEnrolmentSchema(ma.Schema):
+    secret = fields.String(metadata={"description": "base32, for typing into the app"})
+    otpauth_uri = fields.String()
+    qr_svg = fields.String(metadata={"description": "the otpauth URI as a QR code (SVG)"})
+
+
+class TotpConfirmSchema(StrictSchema):
+    code = fields.String(required=True, validate=validate.Length(min=1, max=64))
+
+
+class RecoveryCodesSchema(ma.Schema):
+    recovery_codes = fields.List(fields.String(), metadata={"description": "shown once"})
 
 
 class PasswordChangeSchema(StrictSchema):

@@ -16,12 +16,15 @@ from auth.schemas import (
     LoginResultSchema,
     LoginSchema,
     PasswordChangeSchema,
+    RecoveryCodesSchema,
     StaffCreateSchema,
     StaffQuerySchema,
     StaffSchema,
     StaffUpdateSchema,
     TokenRequestSchema,
     TokenSchema,
+    TotpConfirmSchema,
+    TotpEnrolmentSchema,
 )
 from core import audit, audit_trail
 from core.extensions import db
@@ -38,11 +41,22 @@ bp = Blueprint("auth", __name__, url_prefix="/api/v1", description="Staff login 
 def login(data: dict[str, Any]) -> Any:
     """Start a browser session: sets the `tc_auth` cookie and returns the CSRF token that
     cookie-authenticated unsafe requests must send as `X-CSRF-Token`. Five failures for one
-    email within 15 minutes lock that email out for 15 minutes (429)."""
-    issued = service.login(data["email"], data["password"], CredentialKind.COOKIE)
+    email within 15 minutes lock that email out for 15 minutes (429).
+
+    Once enrolled in MFA, `otp` (a code of the authenticator app, or a recovery code) is
+    needed: without it, 401 `{mfa_required: true}`; a wrong one counts as a failure. A user
+    whose role requires MFA and who has not enrolled gets an enrolment-only session
+    (`mfa_enrolment_required: true`, docs/mfa.md)."""
+    issued = service.login(
+        data["email"], data["password"], CredentialKind.COOKIE, otp=data.get("otp")
+    )
     db.session.commit()
     body = LoginResultSchema().dump(
-        {"user": issued.user, "csrf_token": issued.credential.csrf_token}
+        {
+            "user": issued.user,
+            "csrf_token": issued.credential.csrf_token,
+            "mfa_enrolment_required": issued.credential.kind is CredentialKind.ENROLMENT,
+        }
     )
     response = make_response(body, 200)
     set_auth_cookie(response, issued.secret)
@@ -55,13 +69,23 @@ def login(data: dict[str, Any]) -> Any:
 @bp.arguments(TokenRequestSchema)
 @bp.response(201, TokenSchema)
 def issue_token(data: dict[str, Any]) -> Any:
-    """Issue a bearer token (`Authorization: Bearer <token>`); shown once, stored hashed."""
+    """Issue a bearer token (`Authorization: Bearer <token>`); shown once, stored hashed.
+    `otp` and enrolment-only tokens as for `POST /auth/login`."""
     issued = service.login(
-        data["email"], data["password"], CredentialKind.BEARER, data.get("label")
+        data["email"],
+        data["password"],
+        CredentialKind.BEARER,
+        data.get("label"),
+        otp=data.get("otp"),
     )
     db.session.commit()
     cred = issued.credential
-    return {"token": issued.secret, "expires_at": cred.expires_at, "label": cred.label}
+    return {
+        "token": issued.secret,
+        "expires_at": cred.expires_at,
+        "label": cred.label,
+        "mfa_enrolment_required": cred.kind is CredentialKind.ENROLMENT,
+    }
 
 
 @bp.post("/auth/logout")
@@ -98,6 +122,49 @@ def change_password(data: dict[str, Any]) -> Any:
         data["new_password"],
         credential_id=credential.id if credential else None,
     )
+    db.session.commit()
+    return make_response("", 204)
+
+
+@bp.post("/auth/mfa/totp")
+@permission_required(Permission.SELF)
+@bp.response(201, TotpEnrolmentSchema)
+def start_mfa_enrolment() -> Any:
+    """Start enrolling an authenticator app: a new secret, its `otpauth://` URI and the QR
+    code of it (SVG). Not in force until confirmed; asking again replaces the secret. 409
+    once enrolled (an admin resets it)."""
+    enrolment = service.start_mfa_enrolment(current_actor())
+    db.session.commit()
+    return enrolment
+
+
+@bp.post("/auth/mfa/totp/confirm")
+@permission_required(Permission.SELF)
+@bp.arguments(TotpConfirmSchema)
+@bp.response(200, RecoveryCodesSchema)
+def confirm_mfa_enrolment(data: dict[str, Any]) -> Any:
+    """Confirm enrolment with a code of the app (422 on `code` when wrong): returns ten
+    recovery codes, shown this once. Every other session and token of yours ends; an
+    enrolment-only session used here ends too: sign in again with a code."""
+    credential = current_credential()
+    codes = service.confirm_mfa_enrolment(current_actor(), data["code"], credential)
+    db.session.commit()
+    response = make_response({"recovery_codes": codes}, 200)
+    enrolment_cookie = credential is not None and credential.kind is CredentialKind.ENROLMENT
+    if enrolment_cookie and credential.csrf_token:
+        clear_auth_cookie(response)
+    return response
+
+
+@bp.post("/staff/<int:staff_id>/mfa/reset")
+@permission_required(Permission.STAFF_MANAGE)
+@bp.response(204)
+def reset_staff_mfa(staff_id: int) -> Any:
+    """Reset a staff member's multi-factor authentication (a lost phone): their app and
+    recovery codes no longer sign them in, their sessions and tokens end, and they enrol
+    again. Audited."""
+    user = service.get_user(staff_id)
+    service.reset_mfa(user, actor=current_actor())
     db.session.commit()
     return make_response("", 204)
 

@@ -38,6 +38,9 @@ from scheduling.cli import seed_demo_sessions
 from scheduling.rooms.views import bp as rooms_bp
 from scheduling.sessions.views import bp as sessions_bp
 from web import bp as web_bp
+from work.cli import sweep_command
+from work.setup import init_work
+from work.views import bp as work_bp
 
 COMPOSITION = Composition(
     blueprints=(
@@ -61,9 +64,10 @@ COMPOSITION = Composition(
         disclosures_bp,
         emergency_bp,
         fhir_bp,
+        work_bp,
     ),
     pages=(web_bp,),
-    commands=(create_user_command,),
+    commands=(create_user_command, sweep_command),
     seeders=(
         seed_demo_accounts,
         seed_demo_clients,
@@ -71,7 +75,7 @@ COMPOSITION = Composition(
         seed_demo_privacy,
         seed_demo_sessions,
     ),
-    setup=(init_login, provide_client_episodes),
+    setup=(init_login, provide_client_episodes, init_work),
 )
 
 

@@ -9,6 +9,9 @@ start the app (`ConfigError`, naming the variable), never falls back to a defaul
   demo accounts are refused (`seed-demo`, and any demo login: `auth.service.demo_refused`).
 - `PUBLIC_URL` is the origin clients reach the service at (calendar feed URLs are built on
   it); default `http://127.0.0.1:5000`, the quick start's address.
+- `MFA_REQUIRED_ROLES`: the roles that cannot sign in without multi-factor authentication
+  (comma-separated, default `clinician,manager,admin`; `none` for no role). Unknown role names
+  refuse to start the app (checked by `auth.login.init_login`: roles are auth's, not core's).
 """
 
 from __future__ import annotations
@@ -58,6 +61,48 @@ def _int_list(name: str, default: str) -> list[int]:
         return [int(part) for part in raw.split(",")]
     except ValueError:
         raise ConfigError(f"{name} must be whole numbers separated by commas.") from None
+
+
+def _flag(name: str, default: bool) -> bool:
+    raw = os.environ.get(name, "").strip().lower()
+    if raw == "":
+        return default
+    if raw in ("1", "true", "yes", "on"):
+        return True
+    if raw in ("0", "false", "no", "off"):
+        return False
+    raise ConfigError(f"{name} must be true or false (got {raw!r}).")
+
+
+def _url(name: str, schemes: tuple[str, ...]) -> str | None:
+    """An optional URL whose scheme is one of `schemes` (and, but for unix://, a host)."""
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return None
+    parts = urlsplit(raw)
+    if parts.scheme not in schemes or (parts.scheme != "unix" and not parts.hostname):
+        allowed = ", ".join(f"{s}://" for s in schemes)
+        raise ConfigError(f"{name} must be a URL starting {allowed} (got a {parts.scheme!r} URL).")
+    return raw
+
+
+def worker_config(instance_path: Path) -> dict[str, Any]:
+    """The background worker's settings (docs/worker.md); read by the worker before any app
+    exists, and part of the app's config."""
+    hour = _int("DIGEST_HOUR", 7)
+    if hour > 23:
+        raise ConfigError(f"DIGEST_HOUR must be an hour from 0 to 23 (got {hour}).")
+    return {
+        "REDIS_URL": _url("REDIS_URL", ("redis", "rediss", "unix")),
+        "HUEY_NAME": os.environ.get("HUEY_NAME", "").strip() or "treatment-centre",
+        "HUEY_IMMEDIATE": _flag("HUEY_IMMEDIATE", False),
+        "HUEY_SQLITE_PATH": str(instance_path / "huey.sqlite3"),
+        #: the app factory the worker builds its app with (`module:callable`).
+        "WORKER_APP": os.environ.get("WORKER_APP", "").strip() or "centre:create_app",
+        "SMTP_URL": _url("SMTP_URL", ("smtp", "smtps")),
+        "SMTP_FROM": os.environ.get("SMTP_FROM", "").strip() or "work-queue@localhost",
+        "DIGEST_HOUR": hour,
+    }
 
 
 def _secret_key(env: str, instance_path: Path) -> str:
@@ -130,6 +175,33 @@ def _limits() -> dict[str, Any]:
     }
 
 
+#: The roles that cannot sign in without multi-factor authentication, unless configured.
+DEFAULT_MFA_REQUIRED_ROLES = "clinician,manager,admin"
+
+
+def _names(name: str, default: str) -> tuple[str, ...]:
+    """A comma-separated list of lower-case names (unset or empty: `default`; `none`: no
+    name at all)."""
+    raw = os.environ.get(name) or default
+    if raw.strip().lower() == "none":
+        return ()
+    names = tuple(part.strip().lower() for part in raw.split(","))
+    if not all(part.replace("_", "").isalpha() and part.isascii() for part in names):
+        raise ConfigError(f"{name} must be names separated by commas, or none (got {raw!r}).")
+    return names
+
+
+def _mfa() -> dict[str, Any]:
+    """Multi-factor authentication (docs/mfa.md)."""
+    return {
+        "MFA_REQUIRED_ROLES": _names("MFA_REQUIRED_ROLES", DEFAULT_MFA_REQUIRED_ROLES),
+        #: how long the enrolment-only session of a user who must enrol first lasts.
+        "MFA_ENROLMENT_MINUTES": _int("MFA_ENROLMENT_MINUTES", 15, minimum=1),
+        #: how long the web sign-in waits for the code after a right password.
+        "MFA_PENDING_MINUTES": _int("MFA_PENDING_MINUTES", 5, minimum=1),
+    }
+
+
 def _openapi() -> dict[str, Any]:
     """flask-smorest: the OpenAPI document and Swagger UI, whose assets are served from our
     own package (core/static/swagger-ui, see its VERSION file), never from a CDN."""
@@ -157,9 +229,11 @@ def load_config(instance_path: Path) -> dict[str, Any]:
         "PUBLIC_URL": public_url(env),
         "CENTRE_TIMEZONE": _timezone(),
         **_limits(),
+        **_mfa(),
         "SESSION_COOKIE_NAME": "tc_session",
         "SESSION_COOKIE_SECURE": production,
         "AUTH_COOKIE_SECURE": production,
         **_openapi(),
+        **worker_config(instance_path),
         "JSON_SORT_KEYS": False,
     }

@@ -1,68 +1,86 @@
-"""Screen 2: my day — what needs the signed-in person today, per role.
+"""Screen 2: my day — the signed-in person's work queue (`work.queue`, the same one
+`GET /api/v1/me/work` answers), grouped by kind, with their unread reminders.
 
-Every list is the caller's own or caseload-filtered (the services' visibility predicates), and
-every client record shown is audited as the API's lists are. The counts are small by nature
-(today, mine, unsigned), each list capped at `LIMIT` with a link to the full list.
+Everything listed is the caller's own or caseload-filtered, and every client record shown is
+audited, by the services that list it. Each item links to the page its work is done on, by
+ids only (never a name). Beside the queue: assessments in progress and the waitlist for the
+roles that work them, and the buttons to start.
 """
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
+from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
 from flask import Blueprint, Response
 
-from aftercare.follow_ups import service as follow_ups
 from auth.models import Role, User
 from auth.permissions import Permission, allowed, client_visibility, current_actor
 from cases.episodes import service as episodes
-from cases.episodes.models import Case
-from cases.notes.models import Note
-from cases.tapers.models import TaperPlan, TaperStatus
+from cases.withdrawal.rules import WITHDRAWAL_INSTRUMENTS
 from core import audit
-from core.clock import centre_today, centre_zone
+from core.clock import centre_today
 from core.extensions import db
 from intake.assessments.models import Assessment, AssessmentStatus
-from intake.flags import service as flags
-from scheduling.sessions import service as sessions
-from web.pages import render
+from web.pages import local, render
 from web.security import page
+from work import service as notifications
+from work.queue import WorkItem, work_queue
+from work.rules import KINDS, REMINDER_TITLES, TITLES
 
 bp = Blueprint("home", __name__)
 
+#: most assessments, waitlist entries and reminders shown (the queue caps itself).
 LIMIT = 20
 
 
-def _today_sessions(me: User) -> list[Any]:
-    if not allowed(me.role, Permission.SESSION_READ):
-        return []
-    start = datetime.combine(centre_today(), time.min, tzinfo=centre_zone())
-    stmt = sessions.list_sessions(
-        actor=me, from_=start, to=start + timedelta(days=1), facilitator_id=me.id
-    )
-    return list(db.session.scalars(stmt.limit(LIMIT)))
+@dataclass(frozen=True)
+class Group:
+    kind: str
+    title: str
+    items: list[WorkItem]
+
+    @property
+    def overdue(self) -> int:
+        return sum(item.overdue for item in self.items)
 
 
-def _shown_with_client(stmt: sa.Select, me: User, action: str, record_type: str) -> list[Any]:
-    """Run `stmt` (selecting a record and its client id), audit what it shows, return the
-    records."""
-    rows = db.session.execute(stmt.limit(LIMIT)).all()
-    audit.record_many(action, actor=me, record_type=record_type, rows=[(r.id, c) for r, c in rows])
-    return [record for record, _ in rows]
+def _words(value: str | None) -> str:
+    return (value or "").replace("_", " ")
 
 
-def _unsigned_notes(me: User) -> list[Note]:
-    if not allowed(me.role, Permission.CLINICAL_RECORD_WRITE):
-        return []
-    stmt = (
-        sa.select(Note, Case.client_id)
-        .join(Case, Case.id == Note.case_id)
-        .where(Note.author_id == me.id, Note.signed_at.is_(None))
-        .where(client_visibility(me, Case.client_id))
-        .order_by(Note.created_at)
-    )
-    return _shown_with_client(stmt, me, "note.list", "note")
+def describe(item: WorkItem) -> str:
+    """What an item says on the page: its kind's words, the record's type and ids, when."""
+    when = local(item.due_at, "%d %b %H:%M")
+    day = item.due_on.strftime("%d %b") if item.due_on else when
+    if item.kind == "session_today":
+        return f"{local(item.due_at, '%H:%M')} {_words(item.label)} session"
+    if item.kind == "note_unsigned":
+        return f"{_words(item.label).capitalize()} note in case {item.case_id} · sign by {when}"
+    if item.kind == "session_without_note":
+        return f"{_words(item.label).capitalize()} session, case {item.case_id} · note by {when}"
+    if item.kind == "follow_up_due":
+        return f"{item.label}-day follow-up, case {item.case_id} · due {day}"
+    if item.kind == "flag_unacknowledged":
+        return f"{_words(item.label).capitalize()} · raised {when}"
+    if item.kind == "taper_to_approve":
+        return f"Taper plan in case {item.case_id} · approve by {when}"
+    if item.kind == "withdrawal_check_due":
+        scale = WITHDRAWAL_INSTRUMENTS.get(item.label or "")
+        name = scale.label if scale else "Withdrawal"
+        return f"{name} re-check, case {item.case_id} · due {when}"
+    if item.kind == "plan_review_due":
+        return f"Treatment plan of case {item.case_id} · review due {day}"
+    return f"Consent of client {item.client_id} · expires {day}"
+
+
+def groups_of(items: list[WorkItem]) -> list[Group]:
+    """The queue by kind, in the queue's order, empty kinds left out."""
+    by_kind: dict[str, list[WorkItem]] = {}
+    for item in items:
+        by_kind.setdefault(item.kind, []).append(item)
+    return [Group(kind, TITLES[kind], by_kind[kind]) for kind in KINDS if kind in by_kind]
 
 
 def _draft_assessments(me: User) -> list[Assessment]:
@@ -85,66 +103,26 @@ def _draft_assessments(me: User) -> list[Assessment]:
     return found
 
 
-def _tapers_to_approve(me: User) -> list[TaperPlan]:
-    if not allowed(me.role, Permission.MEDICATION_WRITE):
-        return []
-    stmt = (
-        sa.select(TaperPlan, Case.client_id)
-        .join(Case, Case.id == TaperPlan.case_id)
-        .where(TaperPlan.status == TaperStatus.DRAFT)
-        .where(client_visibility(me, Case.client_id))
-        .order_by(TaperPlan.created_at)
-    )
-    return _shown_with_client(stmt, me, "taper_plan.list", "taper_plan")
-
-
-def _follow_ups(me: User) -> list[Any]:
-    """Mine, overdue first, then due (by due date)."""
-    if not allowed(me.role, Permission.CLINICAL_RECORD_READ):
-        return []
-    found: list[Any] = []
-    for status in ("overdue", "due"):
-        found += follow_ups.list_follow_ups(
-            actor=me, status=status, counsellor_id=me.id, page=1, per_page=LIMIT
-        )["items"]
-    return found[:LIMIT]
-
-
-def _urgent_flags(me: User) -> list[Any]:
-    """Urgent, unacknowledged, on what the caller may see (no total: my day shows the first
-    `LIMIT` and links to the full list)."""
-    if not allowed(me.role, Permission.CLIENT_READ):
-        return []
-    stmt = flags.list_flags(actor=me, status="active", severity="urgent", acknowledged=False)
-    found = list(db.session.scalars(stmt.limit(LIMIT)))
-    audit.record_many(
-        "flag.list", actor=me, record_type="flag", rows=[(f.id, f.client_id) for f in found]
-    )
-    return found
-
-
 def _waitlist(me: User) -> list[Any]:
     if me.role not in (Role.CLINICIAN, Role.MANAGER):
         return []
     return episodes.waitlist(actor=me, page=1, per_page=LIMIT)["items"]
 
 
-def _lists(me: User) -> dict[str, Any]:
-    return {
-        "sessions": _today_sessions(me),
-        "unsigned_notes": _unsigned_notes(me),
-        "follow_ups": _follow_ups(me),
-        "urgent_flags": _urgent_flags(me),
-        "draft_assessments": _draft_assessments(me),
-        "tapers_to_approve": _tapers_to_approve(me),
-        "waitlist": _waitlist(me),
-    }
-
-
 @bp.get("/")
 @page(None)
 def my_day() -> Response:
     me = current_actor()
-    lists = _lists(me)
+    items = work_queue(me)
+    reminders = notifications.list_notifications(actor=me, page=1, per_page=LIMIT, unread=True)
+    context = {
+        "groups": groups_of(items),
+        "total": len(items),
+        "overdue": sum(item.overdue for item in items),
+        "reminder_titles": REMINDER_TITLES,
+        "reminders": reminders,
+        "draft_assessments": _draft_assessments(me),
+        "waitlist": _waitlist(me),
+    }
     db.session.commit()
-    return render("my_day.html", today=centre_today(), **lists)
+    return render("my_day.html", today=centre_today(), describe=describe, **context)

@@ -5,7 +5,11 @@ discharges) or by staff, tracked until a clinician resolves them.
 same type for a client; it raises that flag's severity instead and appends the finding to the
 flag's history (CLINICAL.md §3, rule version 2). Every urgent finding re-alerts: it clears the
 acknowledgement, even at the same severity, so a worsening score or a new high-risk screen is
-never swallowed by an earlier "seen"."""
+never swallowed by an earlier "seen".
+
+Every urgent finding is also handed, in the same transaction, to the callbacks a higher layer
+installs under `ON_URGENT_FLAG` in `app.extensions` (the work queue notifies at once), so
+intake imports nothing of them."""
 
 from __future__ import annotations
 
@@ -14,6 +18,7 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
+from flask import current_app
 
 from auth.models import User
 from auth.permissions import client_visibility
@@ -26,6 +31,10 @@ from intake.clients.models import Client
 from intake.clients.service import get_client
 from intake.flags.models import SEVERITY_ORDER, Flag, FlagSeverity, FlagStatus
 from intake.flags.rules import FLAG_TYPES, severity_rank
+
+#: `app.extensions` key of a list of callbacks `(flag, actor) -> Any`, each called after an
+#: urgent finding is raised on (or re-alerts) `flag`, in the same transaction.
+ON_URGENT_FLAG = "intake.on_urgent_flag"
 
 
 @dataclass(frozen=True)
@@ -63,7 +72,16 @@ def raise_flag(client_id: int, request: FlagRequest, *, actor: User | None) -> F
         raise ValidationFailed(f"Unknown flag type; allowed: {allowed}.", field="type")
     existing = _active_flag(client_id, request.type)
     if existing is not None:
-        return _escalate(existing, request, actor)
+        flag = _escalate(existing, request, actor)
+    else:
+        flag = _new_flag(client_id, request, actor)
+    if request.severity == FlagSeverity.URGENT.value:
+        for callback in current_app.extensions.get(ON_URGENT_FLAG, ()):
+            callback(flag, actor)
+    return flag
+
+
+def _new_flag(client_id: int, request: FlagRequest, actor: User | None) -> Flag:
     flag = Flag(
         client_id=client_id,
         type=request.type,

@@ -99,13 +99,46 @@ def page(chromium: Any, base_url: str) -> Iterator[Any]:
     context.close()
 
 
+#: the demo TOTP step each demo account last signed in with (a step is accepted once).
+_LAST_STEP: dict[str, int] = {}
+
+
+def demo_code(email: str) -> str:
+    """A code of the published demo TOTP secret (`auth.mfa.DEMO_TOTP_SECRET`, what the demo
+    accounts of MFA roles are enrolled with) that `email` has not used yet: of the previous,
+    current or next 30-second step (the service accepts each once), waiting for the next
+    step when all three are used, or when the current one is about to end."""
+    import time
+
+    import pyotp
+
+    from auth.mfa import DEMO_TOTP_SECRET, STEP_SECONDS, VALID_WINDOW
+
+    totp = pyotp.TOTP(DEMO_TOTP_SECRET)
+    while True:
+        now = time.time()
+        current, into = divmod(now, STEP_SECONDS)
+        if into < STEP_SECONDS - 2:
+            steps = range(int(current) - VALID_WINDOW, int(current) + VALID_WINDOW + 1)
+            fresh = [step for step in steps if step > _LAST_STEP.get(email, -1)]
+            if fresh:
+                _LAST_STEP[email] = fresh[0]
+                return totp.generate_otp(fresh[0])
+        time.sleep(STEP_SECONDS - into + 0.1)
+
+
 def sign_in(page: Any, email: str, password: str = DEMO_PASSWORD) -> None:
-    """Sign in through the form (the one on screen, if a page redirected there)."""
+    """Sign in through the form (the one on screen, if a page redirected there), and give
+    the demo TOTP code when the account is enrolled in MFA (the second step's page)."""
     if "/sign-in" not in page.url:
         page.goto("/sign-in")
     page.get_by_label("Email").fill(email)
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(lambda url: "/sign-in/code" in url or "/sign-in" not in url)
+    if "/sign-in/code" in page.url:
+        page.get_by_label("Code").fill(demo_code(email))
+        page.get_by_role("button", name="Verify code").click()
     page.wait_for_url(lambda url: "/sign-in" not in url)
 
 

@@ -26,6 +26,9 @@ EXPECTED_ROLES: dict[str, set[str] | None] = {
     "auth.get_staff": EVERYONE,
     "auth.create_staff": {A},
     "auth.update_staff": {A},
+    "auth.start_mfa_enrolment": EVERYONE,
+    "auth.confirm_mfa_enrolment": EVERYONE,
+    "auth.reset_staff_mfa": {A},
     "auth.list_audit_events": {M, A},
     "clients.create_client": {IN, CL},
     "clients.list_clients": {IN, CO, CL, M},
@@ -108,6 +111,9 @@ EXPECTED_ROLES: dict[str, set[str] | None] = {
     "emergency.list_emergency_access": {M},
     "emergency.review_emergency_access": {M},
     "fhir.export_client": {CL, M},
+    "work.my_work": EVERYONE,
+    "work.my_notifications": EVERYONE,
+    "work.read_notification": EVERYONE,
 }
 
 NON_API = {"static", "api-docs.openapi_json", "api-docs.openapi_swagger_ui"}
