@@ -52,6 +52,7 @@ NOTE_KINDS = {
     NoteKind.GROUP: "Group note",
     NoteKind.DAP: "DAP note",
     NoteKind.SOAP: "SOAP note",
+    NoteKind.COUNSELLING: "Counselling note (kept apart, care team only)",
 }
 BODY_LABELS = {
     "text": "Note",

@@ -27,6 +27,9 @@ class NoteKind(enum.StrEnum):
     DAP = "dap"
     SOAP = "soap"
     GROUP = "group"
+    #: SUD counselling notes (42 CFR §2.11): kept apart — only the case's care team reads
+    #: the text, and no export, report or disclosure carries it.
+    COUNSELLING = "counselling"
 
 
 class Note(NeverDeleted, TimestampMixin, VersionedMixin, Base):

@@ -48,6 +48,7 @@ NOTE_BODY_SCHEMAS: dict[NoteKind, type[StrictSchema]] = {
     NoteKind.GROUP: TextNoteBodySchema,
     NoteKind.DAP: DapNoteBodySchema,
     NoteKind.SOAP: SoapNoteBodySchema,
+    NoteKind.COUNSELLING: TextNoteBodySchema,
 }
 
 
@@ -111,6 +112,8 @@ class NoteSchema(ma.Schema):
     signed_at = fields.DateTime(allow_none=True)
     signed_by = fields.Integer(attribute="signed_by_id", allow_none=True)
     addenda = fields.List(fields.Nested(AddendumSchema))
+    #: a counselling note outside the caller's care team: its text and addenda are withheld.
+    withheld = fields.Boolean(dump_default=False)
     created_at = fields.DateTime()
     updated_at = fields.DateTime()
     version = fields.Integer()

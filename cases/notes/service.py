@@ -11,6 +11,12 @@ Notes
   event (a late entry for the discharge day, a follow-up call), and the primary counsellor
   keeps access for aftercare. Each note is timestamped, so late entries are visible as such.
 
+- SUD counselling notes (kind `counselling`, 42 CFR §2.11) are kept apart: only the case's
+  care team (its primary counsellor, its care team members, the note's author) reads their
+  text or signs or adds to them; anyone else who may see the case sees that such a note
+  exists, with its text and addenda withheld, and a write is a 403. No export, report or
+  disclosure carries them.
+
 Treatment plans
 - One plan per case, replaced whole by PUT. Every saved version (the first included) is
   copied into `TreatmentPlanRevision`, so no version is lost. A PUT that changes nothing
@@ -22,6 +28,7 @@ Every read and write records an audit event with the client's id."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import marshmallow as ma
@@ -38,6 +45,7 @@ from core.db import utcnow
 from core.errors import Forbidden, InvalidTransition, ValidationFailed
 from core.extensions import db
 from core.http import one_or_404
+from core.shown import Shown
 
 #: Roles that may sign a note they did not write (supervisory co-signature).
 CO_SIGNING_ROLES = frozenset({Role.CLINICIAN})
@@ -87,7 +95,45 @@ def list_notes(case_id: int, *, actor: User, page: int, per_page: int) -> dict[s
         action="note.list",
         record_type="note",
         client_of=case.client_id,
+        shown=lambda row: shown(row[0], actor, case),
     )
+
+
+#: What a counselling note shows outside the case's care team.
+WITHHELD_BODY = {
+    "text": "A counselling note, kept apart under 42 CFR Part 2: only the care team reads it."
+}
+
+
+@dataclass(frozen=True)
+class WithheldNote(Shown):
+    """A counselling note as someone outside the care team sees it: that it exists."""
+
+    record: Note
+    body: dict[str, Any]
+    addenda: list[Any]
+    withheld: bool = True
+
+
+def on_care_team(case: Case, actor: User) -> bool:
+    """The case's primary counsellor or a current member of its care team."""
+    if actor.id == case.primary_counsellor_id:
+        return True
+    return any(m.staff_id == actor.id and m.removed_at is None for m in case.care_team)
+
+
+def _readable(note: Note, case: Case, actor: User) -> bool:
+    if note.kind is not NoteKind.COUNSELLING or note.author_id == actor.id:
+        return True
+    return on_care_team(case, actor)
+
+
+def shown(note: Note, actor: User, case: Case | None = None) -> Note | WithheldNote:
+    """The note as `actor` may read it (a counselling note outside the care team withheld)."""
+    case = case if case is not None else db.session.get(Case, note.case_id)
+    if _readable(note, case, actor):
+        return note
+    return WithheldNote(note, dict(WITHHELD_BODY), [])
 
 
 def get_note(
@@ -102,6 +148,8 @@ def get_note(
     )
     note = one_or_404(stmt, "note", for_update=Note if for_update else None)
     _audit_note(action, note, actor)
+    if for_update and not _readable(note, db.session.get(Case, note.case_id), actor):
+        raise Forbidden("Counselling notes are written and signed by the case's care team only.")
     return note
 
 

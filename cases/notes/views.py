@@ -40,10 +40,11 @@ def create_note(data: dict[str, Any], case_id: int) -> Any:
     """Write a draft note. `body` is `{text}` for `progress` and `group`, `{data, assessment,
     plan}` for `dap`, `{subjective, objective, assessment, plan}` for `soap`. Discharged
     cases still take notes (late documentation)."""
-    note = service.create_note(case_id, data["kind"], data["body"], actor=current_actor())
+    actor = current_actor()
+    note = service.create_note(case_id, data["kind"], data["body"], actor=actor)
     db.session.commit()
     set_etag(note)
-    return note
+    return service.shown(note, actor)
 
 
 @bp.get("/cases/<int:case_id>/notes")
@@ -65,10 +66,11 @@ def list_notes(args: dict[str, Any], case_id: int) -> Any:
 @permission_required(Permission.CLINICAL_RECORD_READ)
 @bp.response(200, NoteSchema)
 def get_note(note_id: int) -> Any:
-    note = service.get_note(note_id, actor=current_actor())
+    actor = current_actor()
+    note = service.get_note(note_id, actor=actor)
     db.session.commit()
     set_etag(note)
-    return note
+    return service.shown(note, actor)
 
 
 @bp.patch("/notes/<int:note_id>")
@@ -85,7 +87,7 @@ def update_note(data: dict[str, Any], note_id: int) -> Any:
     service.update_note(note, data, actor=actor)
     db.session.commit()
     set_etag(note)
-    return note
+    return service.shown(note, actor)
 
 
 @bp.post("/notes/<int:note_id>/sign")
@@ -102,7 +104,7 @@ def sign_note(note_id: int) -> Any:
     service.sign_note(note, actor=actor)
     db.session.commit()
     set_etag(note)
-    return note
+    return service.shown(note, actor)
 
 
 @bp.post("/notes/<int:note_id>/addenda")
@@ -118,4 +120,4 @@ def add_addendum(data: dict[str, Any], note_id: int) -> Any:
     service.add_addendum(note, data["text"], actor=actor)
     db.session.commit()
     set_etag(note)
-    return note
+    return service.shown(note, actor)
