@@ -179,3 +179,86 @@ def test_0007_carries_lockouts_over_and_keeps_the_audit_trail_append_only(scratc
     with pytest.raises(sa.exc.DatabaseError):
         conn.execute(sa.text("DELETE FROM audit_events"))
     conn.rollback()
+
+
+def _insert(conn: sa.Connection, table: str, **values: object) -> int:
+    """A row whose id comes from the table's own sequence (as the app inserts them)."""
+    columns = ", ".join(values)
+    marks = ", ".join(f":{k}" for k in values)
+    conn.execute(sa.text(f"INSERT INTO {table} ({columns}) VALUES ({marks})"), values)
+    return conn.execute(sa.text(f"SELECT max(id) FROM {table}")).scalar_one()
+
+
+def test_constraint_changes_keep_the_id_sequences_of_tables_with_rows(scratch):
+    """0008 and 0010 change CHECK constraints on caseload_memberships and credentials; on
+    PostgreSQL that must alter the table in place, never copy it to a new one (whose fresh
+    id sequence would collide with the rows already there)."""
+    conn, config = scratch
+    command.upgrade(config, "0007")
+    commit(conn)
+    now = "2026-11-20 10:00:00+00:00"
+    user = _insert(
+        conn,
+        "users",
+        email="m@x.org",
+        name="M",
+        role="counsellor",
+        password_hash="h",
+        active=True,
+        must_change_password=False,
+        password_changed_at=now,
+        created_at=now,
+        updated_at=now,
+        version=1,
+    )
+    client = _insert(
+        conn,
+        "clients",
+        first_name="A",
+        last_name="B",
+        date_of_birth="1980-01-01",
+        sex="unknown",
+        status="active",
+        created_at=now,
+        updated_at=now,
+        version=1,
+    )
+    _insert(
+        conn,
+        "credentials",
+        user_id=user,
+        kind="cookie",
+        secret_hash="s1",
+        created_at=now,
+        last_seen_at=now,
+    )
+    _insert(
+        conn,
+        "caseload_memberships",
+        client_id=client,
+        staff_id=user,
+        kind="primary",
+        started_at=now,
+    )
+    commit(conn)
+    command.upgrade(config, "head")
+    commit(conn)
+    second = _insert(
+        conn,
+        "credentials",
+        user_id=user,
+        kind="bearer",
+        secret_hash="s2",
+        created_at=now,
+        last_seen_at=now,
+    )
+    again = _insert(
+        conn,
+        "caseload_memberships",
+        client_id=client,
+        staff_id=user,
+        kind="aftercare",
+        started_at=now,
+    )
+    commit(conn)
+    assert second == 2 and again == 2

@@ -30,7 +30,7 @@ depends_on = None
 def set_membership_kinds(kinds):
     """Replace the CHECK constraint on caseload_memberships.kind."""
     condition = "kind IN (" + ", ".join(f"'{k}'" for k in kinds) + ")"
-    with op.batch_alter_table('caseload_memberships', recreate='always') as batch_op:
+    with op.batch_alter_table('caseload_memberships') as batch_op:
         batch_op.drop_constraint(op.f(MEMBERSHIP_CHECK), type_='check')
         batch_op.create_check_constraint('membershipkind', sa.text(condition))
 

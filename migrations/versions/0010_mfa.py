@@ -33,7 +33,7 @@ depends_on = None
 def set_credential_kinds(kinds):
     """Replace the CHECK constraint on credentials.kind."""
     condition = "kind IN (" + ", ".join(f"'{k}'" for k in kinds) + ")"
-    with op.batch_alter_table('credentials', recreate='always') as batch_op:
+    with op.batch_alter_table('credentials') as batch_op:
         batch_op.drop_constraint(op.f(CREDENTIAL_CHECK), type_='check')
         batch_op.create_check_constraint('credentialkind', sa.text(condition))
 
