@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from core.errors import ValidationFailed
+from core.http import etag_of
 from intake.assessments import rules
 from intake.assessments.models import Assessment
 from intake.assessments.placement import DIMENSION_LABELS, DIMENSIONS, LEVEL_NAMES, RATINGS
@@ -26,7 +27,6 @@ from web import assessment_screens as screens
 from web import assessment_steps as steps
 from web.assessment_results import CRITERIA_WORDS
 from web.forms import domain_errors
-from web.pages import version_tag
 
 RULES = rules.DEFAULT_RULES
 CATEGORY_LABELS = [(c, c.replace("_", "-") if c == "z_drug" else c) for c in SUBSTANCE_CATEGORIES]
@@ -153,7 +153,7 @@ def step_context(
         "nav": steps.step_states(assessment, step.key),
         "before": before,
         "after": after,
-        "version": version_tag(assessment),
+        "version": etag_of(assessment),
         "form": form,
         "errors": kw.get("errors") or {},
         "notice": kw.get("notice"),
@@ -197,7 +197,7 @@ def review_context(
         "assessment": assessment,
         "client": client,
         "nav": steps.step_states(assessment, None),
-        "version": version_tag(assessment),
+        "version": etag_of(assessment),
         "missing": _linked(missing),
         "problems": [
             {**item, "messages": problems[item["path"]]} for item in _linked(list(problems))

@@ -23,8 +23,8 @@ from web import assessment_steps as steps
 from web.assessment_pages import equivalent_note, review_context, step_context
 from web.assessment_results import results_view
 from web.assessment_screens import TITLES, live_score
-from web.forms import FormInvalid, domain_errors, load
-from web.pages import render, version_tag
+from web.forms import FormInvalid, domain_errors, form_is_current, load
+from web.pages import render
 from web.security import page
 
 bp = Blueprint("assessments", __name__)
@@ -51,11 +51,6 @@ def _for_update(assessment_id: int) -> Assessment:
     return service.get_assessment(
         assessment_id, actor=current_actor(), action="assessment.read_for_update"
     )
-
-
-def _current(form_version: str | None, assessment: Assessment) -> bool:
-    """Whether the form was rendered from the record's current version (its If-Match)."""
-    return form_version == version_tag(assessment)
 
 
 def _reloaded(assessment_id: int) -> Assessment:
@@ -147,7 +142,7 @@ def save_step(assessment_id: int, step: str) -> Response:
     assessment = _for_update(assessment_id)
     if assessment.status is not AssessmentStatus.DRAFT:
         raise InvalidTransition("The assessment is submitted and can no longer be changed.")
-    if not _current(request.form.get("version"), assessment):
+    if not form_is_current(assessment, request.form):
         return _step_page(_reloaded(assessment_id), current, 412, notice=STALE)
     try:
         changes = steps.changes_from(current, request.form)
@@ -195,7 +190,8 @@ def submit(assessment_id: int) -> Response:
     actor = current_actor()
     assessment = _for_update(assessment_id)
     sent = request.form.get("version")
-    if sent and assessment.status is AssessmentStatus.DRAFT and not _current(sent, assessment):
+    draft = assessment.status is AssessmentStatus.DRAFT
+    if sent and draft and not form_is_current(assessment, request.form):
         return _review_again(_reloaded(assessment_id), 412, notice=STALE)
     try:
         service.submit_assessment(assessment, actor=actor)

@@ -20,9 +20,8 @@ from cases.episodes.schemas import CaseUpdateSchema, DischargeSchema
 from core.audit import finds_client
 from core.errors import DomainError
 from core.extensions import db
-from core.http import etag_of
 from web.cases import bp, case_page
-from web.forms import FormInvalid, domain_errors, load
+from web.forms import FormInvalid, domain_errors, form_is_current, load
 from web.security import page
 
 STALE_CASE = (
@@ -45,7 +44,7 @@ def _update(case_id: int, fields: tuple[str, ...], prefix: str, anchor: str) -> 
     case: Case = episodes.get_case(
         case_id, actor=actor, action="case.read_for_update", for_update=True
     )
-    if request.form.get("version", "") != etag_of(case):
+    if not form_is_current(case, request.form):
         return _refused(case_id, 412, prefix, {"_form": [STALE_CASE]})
     try:
         changes = load(CaseUpdateSchema(), request.form)

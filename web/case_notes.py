@@ -18,9 +18,8 @@ from cases.notes.schemas import AddendumCreateSchema, NoteCreateSchema, NoteUpda
 from core.audit import finds_client
 from core.errors import DomainError
 from core.extensions import db
-from core.http import etag_of
 from web.cases import body_fields, bp, case_page
-from web.forms import Errors, FormInvalid, domain_errors, flatten, load
+from web.forms import Errors, FormInvalid, domain_errors, flatten, form_is_current, load
 from web.security import page
 
 STALE_NOTE = "The note was changed since you opened this page; read it again before signing."
@@ -115,10 +114,6 @@ def _note_for_update(note_id: int) -> Note:
     )
 
 
-def _same_version(note: Note) -> bool:
-    return request.form.get("version", "") == etag_of(note)
-
-
 @bp.post("/notes/<int:note_id>")
 @finds_client("note_id", client_of_note)
 @page(Permission.CLINICAL_RECORD_WRITE)
@@ -127,7 +122,7 @@ def update_note(note_id: int) -> Response:
     was based on, and a stale one is refused with the current text shown."""
     note = _note_for_update(note_id)
     case_id = note.case_id
-    if not _same_version(note):
+    if not form_is_current(note, request.form):
         return _refused(
             case_id,
             412,
@@ -158,7 +153,7 @@ def sign_note(note_id: int) -> Response:
     note = _note_for_update(note_id)
     case_id = note.case_id
     try:
-        if request.form.get("version") and not _same_version(note):
+        if request.form.get("version") and not form_is_current(note, request.form):
             return _refused(case_id, 412, note_messages={note_id: [STALE_NOTE]})
         service.sign_note(note, actor=current_actor())
     except DomainError as error:

@@ -24,9 +24,8 @@ from cases.treatment_plans.schemas import TreatmentPlanInputSchema, stored_probl
 from core.audit import finds_client
 from core.errors import DomainError
 from core.extensions import db
-from core.http import etag_of
 from web.cases import bp, case_page
-from web.forms import Errors, domain_errors, flatten
+from web.forms import Errors, domain_errors, flatten, form_is_current
 from web.security import page
 
 STALE_PLAN = (
@@ -219,8 +218,7 @@ def save_plan(case_id: int) -> Response:
     if problems is None:
         return _refused(case_id, 422, rows, errors)
     case, plan = service.treatment_plan_for_update(case_id, actor=actor)
-    based_on = request.form.get("version", "")
-    if (etag_of(plan) if plan is not None else "") != based_on:
+    if not form_is_current(plan, request.form):
         return _refused(case_id, 412, rows, {"_form": [STALE_PLAN]})
     try:
         service.save_treatment_plan(case, plan, problems, actor=actor)

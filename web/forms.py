@@ -17,6 +17,7 @@ import marshmallow as ma
 from werkzeug.datastructures import MultiDict
 
 from core.errors import DomainError
+from core.http import etag_of
 
 Errors = dict[str, list[str]]
 
@@ -104,6 +105,12 @@ def load(schema: ma.Schema, form: MultiDict, **extra: Any) -> dict[str, Any]:
         return schema.load({**form_data(schema, form), **extra})
     except ma.ValidationError as error:
         raise FormInvalid(flatten(error.messages)) from error
+
+
+def form_is_current(record: Any | None, form: MultiDict) -> bool:
+    """Whether a form was rendered from `record`'s current version: its hidden `version`
+    field (the If-Match of a page) equals the record's ETag ("" while there is no record)."""
+    return form.get("version", "") == (etag_of(record) if record is not None else "")
 
 
 def domain_errors(error: DomainError) -> Errors:
