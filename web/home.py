@@ -26,7 +26,8 @@ from intake.assessments.models import Assessment, AssessmentStatus
 from web.pages import local, render
 from web.security import page
 from work import service as notifications
-from work.queue import WorkItem, work_queue
+from work.items import WorkItem
+from work.queue import work_queue
 from work.rules import KINDS, REMINDER_TITLES, TITLES
 
 bp = Blueprint("home", __name__)

@@ -29,6 +29,7 @@ from core.extensions import db
 from core.http import one_or_404
 from intake.flags.models import Flag
 from work import queue, rules
+from work.items import Window, WorkItem
 from work.models import Notification, NotificationKind
 
 #: rows per INSERT (ten parameters each: well under either database's limit).
@@ -49,7 +50,7 @@ def _insert_new(rows: Sequence[dict[str, Any]]) -> int:
     return created
 
 
-def _row(user_id: int, item: queue.WorkItem, due: date | str, now: datetime) -> dict[str, Any]:
+def _row(user_id: int, item: WorkItem, due: date | str, now: datetime) -> dict[str, Any]:
     return {
         "user_id": user_id,
         "kind": NotificationKind(item.kind),
@@ -64,7 +65,7 @@ def _row(user_id: int, item: queue.WorkItem, due: date | str, now: datetime) -> 
     }
 
 
-def sweep(window: queue.Window | None = None) -> int:
+def sweep(window: Window | None = None) -> int:
     """Turn every due item of the swept kinds into a notification for each person to remind
     (once: see the module docstring). Two statements however many: the due items, then the
     insert (per BATCH rows). Returns how many notifications are new."""
@@ -102,7 +103,7 @@ def notify_urgent_flag(flag: Flag, actor: Any) -> int:
     transaction. Keyed by the finding (its place in the flag's history), so a re-alert
     notifies again and nothing else does twice."""
     finding = f"finding-{len(flag.history or [])}"
-    item = queue.WorkItem(
+    item = WorkItem(
         kind="flag_unacknowledged",
         record_id=flag.id,
         due_at=utcnow(),
@@ -184,7 +185,7 @@ def digests(users: Iterable[User] | None = None) -> list[Digest]:
     """A digest for every active user with work in their queue (one query each)."""
     if users is None:
         users = db.session.scalars(sa.select(User).where(User.active).order_by(User.id))
-    window = queue.Window.current()
+    window = Window.current()
     found = []
     for user in users:
         items = queue.queue_items(user, window)
