@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from flask import current_app
 from flask.cli import with_appcontext
 
-from auth import mfa, service
+from auth import mfa, staff
 from auth.models import Role, User
 from auth.service import DEMO_PASSWORD
 from core.errors import DomainError
@@ -38,7 +38,7 @@ DEMO_MFA_ROLES = frozenset({Role.CLINICIAN, Role.MANAGER, Role.ADMIN})
 def create_user_command(email: str, name: str, role: str, password: str) -> None:
     """Create a staff account."""
     try:
-        user = service.create_user(
+        user = staff.create_user(
             email=email, name=name, role=Role(role), password=password, actor=None
         )
     except DomainError as exc:
@@ -57,7 +57,7 @@ def seed_demo_accounts() -> list[str]:
     for role, email, name in DEMO_ACCOUNTS:
         user = db.session.execute(sa.select(User).where(User.email == email)).scalar_one_or_none()
         if user is None:
-            user = service.create_user(
+            user = staff.create_user(
                 email=email, name=name, role=role, password=DEMO_PASSWORD, actor=None, demo=True
             )
             created = True

@@ -8,7 +8,7 @@ from typing import Any
 from flask import make_response
 from flask_smorest import Blueprint
 
-from auth import service
+from auth import service, staff
 from auth.login import clear_auth_cookie, current_credential, set_auth_cookie
 from auth.models import CredentialKind, Role, User
 from auth.permissions import Permission, allowed, current_actor, permission_required, public
@@ -116,7 +116,7 @@ def me() -> Any:
 def change_password(data: dict[str, Any]) -> Any:
     """Change your password; all your other sessions and tokens end."""
     credential = current_credential()
-    service.change_password(
+    staff.change_password(
         current_actor(),
         data["current_password"],
         data["new_password"],
@@ -163,7 +163,7 @@ def reset_staff_mfa(staff_id: int) -> Any:
     """Reset a staff member's multi-factor authentication (a lost phone): their app and
     recovery codes no longer sign them in, their sessions and tokens end, and they enrol
     again. Audited."""
-    user = service.get_user(staff_id)
+    user = staff.get_user(staff_id)
     service.reset_mfa(user, actor=current_actor())
     db.session.commit()
     return make_response("", 204)
@@ -178,7 +178,7 @@ def list_staff(args: dict[str, Any]) -> Any:
     also see email and whether the account is active, and deactivated accounts. For other
     roles `active=false` answers an empty page (as if there were no deactivated accounts)."""
     manages = allowed(current_actor().role, Permission.STAFF_READ)
-    stmt = service.list_staff(args.get("role"), args.get("active"), include_inactive=manages)
+    stmt = staff.list_staff(args.get("role"), args.get("active"), include_inactive=manages)
     page = paginate(stmt, args["page"], args["per_page"])
     if not manages:
         page["items"] = [_public_view(u) for u in page["items"]]
@@ -195,7 +195,7 @@ def _public_view(user: User) -> SimpleNamespace:
 @bp.arguments(StaffCreateSchema)
 @bp.response(201, StaffSchema)
 def create_staff(data: dict[str, Any]) -> Any:
-    user = service.create_user(actor=current_actor(), **data)
+    user = staff.create_user(actor=current_actor(), **data)
     db.session.commit()
     set_etag(user)
     return user
@@ -205,7 +205,7 @@ def create_staff(data: dict[str, Any]) -> Any:
 @permission_required(Permission.STAFF_LIST)
 @bp.response(200, StaffSchema)
 def get_staff(staff_id: int) -> Any:
-    user = service.get_user(staff_id)
+    user = staff.get_user(staff_id)
     actor = current_actor()
     if user.id != actor.id and not allowed(actor.role, Permission.STAFF_READ):
         return _public_view(user)
@@ -220,9 +220,9 @@ def get_staff(staff_id: int) -> Any:
 def update_staff(data: dict[str, Any], staff_id: int) -> Any:
     """Change name or role, deactivate (ends all sessions; 409 listing `open_case_ids`
     while a counsellor is primary on open cases), or set a temporary password."""
-    user = service.get_user(staff_id)
+    user = staff.get_user(staff_id)
     check_if_match(user)
-    service.update_user(user, data, actor=current_actor())
+    staff.update_user(user, data, actor=current_actor())
     db.session.commit()
     set_etag(user)
     return user

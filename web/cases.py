@@ -21,7 +21,7 @@ from flask import Blueprint, Response, request
 from aftercare.follow_ups import service as follow_ups
 from auth.models import Role, User
 from auth.permissions import Permission, allowed, current_actor
-from auth.service import list_staff
+from auth.staff import list_staff
 from cases.episodes import service as episodes
 from cases.episodes.models import Case, client_of_case
 from cases.episodes.rules import DISCHARGE_REASONS, CaseStatus

@@ -31,7 +31,7 @@ from typing import Any, TypeVar
 from flask import Blueprint, Response, current_app, redirect, request, url_for
 from flask_login import current_user
 
-from auth import mfa, service
+from auth import mfa, service, staff
 from auth.login import UNSAFE_METHODS, clear_auth_cookie, current_credential, set_auth_cookie
 from auth.models import CredentialKind, User
 from auth.schemas import LoginSchema, PasswordChangeSchema
@@ -299,7 +299,7 @@ def password_post() -> Response:
     credential = current_credential()
     try:
         data = load(PasswordChangeSchema(), request.form)
-        service.change_password(
+        staff.change_password(
             me,
             data["current_password"],
             data["new_password"],
