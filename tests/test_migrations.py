@@ -189,6 +189,26 @@ def _insert(conn: sa.Connection, table: str, **values: object) -> int:
     return conn.execute(sa.text(f"SELECT max(id) FROM {table}")).scalar_one()
 
 
+NOW = "2026-11-20 10:00:00+00:00"
+
+
+def _a_counsellor_with_a_session_and_a_client(conn: sa.Connection) -> tuple[int, int]:
+    user = _insert(
+        conn, "users", email="m@x.org", name="M", role="counsellor", password_hash="h",
+        active=True, must_change_password=False, password_changed_at=NOW, created_at=NOW,
+        updated_at=NOW, version=1,
+    )  # fmt: skip
+    client = _insert(
+        conn, "clients", first_name="A", last_name="B", date_of_birth="1980-01-01",
+        sex="unknown", status="active", created_at=NOW, updated_at=NOW, version=1,
+    )  # fmt: skip
+    _insert(conn, "credentials", user_id=user, kind="cookie", secret_hash="s1",
+            created_at=NOW, last_seen_at=NOW)  # fmt: skip
+    _insert(conn, "caseload_memberships", client_id=client, staff_id=user, kind="primary",
+            started_at=NOW)  # fmt: skip
+    return user, client
+
+
 def test_constraint_changes_keep_the_id_sequences_of_tables_with_rows(scratch):
     """0008 and 0010 change CHECK constraints on caseload_memberships and credentials; on
     PostgreSQL that must alter the table in place, never copy it to a new one (whose fresh
@@ -196,69 +216,13 @@ def test_constraint_changes_keep_the_id_sequences_of_tables_with_rows(scratch):
     conn, config = scratch
     command.upgrade(config, "0007")
     commit(conn)
-    now = "2026-11-20 10:00:00+00:00"
-    user = _insert(
-        conn,
-        "users",
-        email="m@x.org",
-        name="M",
-        role="counsellor",
-        password_hash="h",
-        active=True,
-        must_change_password=False,
-        password_changed_at=now,
-        created_at=now,
-        updated_at=now,
-        version=1,
-    )
-    client = _insert(
-        conn,
-        "clients",
-        first_name="A",
-        last_name="B",
-        date_of_birth="1980-01-01",
-        sex="unknown",
-        status="active",
-        created_at=now,
-        updated_at=now,
-        version=1,
-    )
-    _insert(
-        conn,
-        "credentials",
-        user_id=user,
-        kind="cookie",
-        secret_hash="s1",
-        created_at=now,
-        last_seen_at=now,
-    )
-    _insert(
-        conn,
-        "caseload_memberships",
-        client_id=client,
-        staff_id=user,
-        kind="primary",
-        started_at=now,
-    )
+    user, client = _a_counsellor_with_a_session_and_a_client(conn)
     commit(conn)
     command.upgrade(config, "head")
     commit(conn)
-    second = _insert(
-        conn,
-        "credentials",
-        user_id=user,
-        kind="bearer",
-        secret_hash="s2",
-        created_at=now,
-        last_seen_at=now,
-    )
-    again = _insert(
-        conn,
-        "caseload_memberships",
-        client_id=client,
-        staff_id=user,
-        kind="aftercare",
-        started_at=now,
-    )
+    second = _insert(conn, "credentials", user_id=user, kind="bearer", secret_hash="s2",
+                     created_at=NOW, last_seen_at=NOW)  # fmt: skip
+    again = _insert(conn, "caseload_memberships", client_id=client, staff_id=user,
+                    kind="aftercare", started_at=NOW)  # fmt: skip
     commit(conn)
     assert second == 2 and again == 2

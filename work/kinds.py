@@ -164,12 +164,10 @@ def taper_to_approve(w: Window, me: User) -> sa.Select[Any]:
     )
 
 
-def withdrawal_check_due(w: Window, me: User | None) -> sa.Select[Any]:
-    """An open case whose latest score (any scale) is severe and older than 4 hours, or in
-    the moderate band and older than 8 hours."""
-    r, score = w.rules, WithdrawalScore
+def _latest_score_id(score: Any) -> sa.ScalarSelect[Any]:
+    """The id of the latest score of `score`'s case (any scale)."""
     later = aliased(WithdrawalScore)
-    latest = (
+    return (
         sa.select(later.id)
         .where(later.case_id == score.case_id)
         .order_by(later.observed_at.desc(), later.id.desc())
@@ -177,6 +175,24 @@ def withdrawal_check_due(w: Window, me: User | None) -> sa.Select[Any]:
         .correlate(score)
         .scalar_subquery()
     )
+
+
+def _recheck_overdue(score: Any, w: Window) -> sa.ColumnElement[bool]:
+    r = w.rules
+    return sa.or_(
+        sa.and_(score.severe, score.observed_at < w.now - r.severe_recheck),
+        sa.and_(
+            ~score.severe,
+            score.band == r.moderate_band,
+            score.observed_at < w.now - r.moderate_recheck,
+        ),
+    )
+
+
+def withdrawal_check_due(w: Window, me: User | None) -> sa.Select[Any]:
+    """An open case whose latest score (any scale) is severe and older than 4 hours, or in
+    the moderate band and older than 8 hours."""
+    r, score = w.rules, WithdrawalScore
     delay = sa.case(
         (score.severe, sa.literal_column(str(minutes(r.severe_recheck)), sa.Integer)),
         else_=sa.literal_column(str(minutes(r.moderate_recheck)), sa.Integer),
@@ -196,15 +212,8 @@ def withdrawal_check_due(w: Window, me: User | None) -> sa.Select[Any]:
         .join(Case, Case.id == score.case_id)
         .where(
             Case.status.in_(list(OPEN_STATUSES)),
-            score.id == latest,
-            sa.or_(
-                sa.and_(score.severe, score.observed_at < w.now - r.severe_recheck),
-                sa.and_(
-                    ~score.severe,
-                    score.band == r.moderate_band,
-                    score.observed_at < w.now - r.moderate_recheck,
-                ),
-            ),
+            score.id == _latest_score_id(score),
+            _recheck_overdue(score, w),
         )
     )
     if me is None:
