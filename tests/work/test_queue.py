@@ -93,10 +93,9 @@ def test_only_the_latest_score_of_a_case_counts(app, counsellor):
     assert work(counsellor) == []
 
 
-def test_every_other_kind(app, clock, clinician, counsellor):
-    noon = clock.set_today("2026-12-02")
-    counsellor.sign_in_again()
-    clinician.sign_in_again()
+def _one_of_every_other_kind(app, counsellor, clinician, noon):
+    """A case with a plan review past due, two consents (one expiring within 14 days), three
+    sessions, a draft taper and an urgent flag: (case id, client id)."""
     today = noon.date()
     with app.app_context():
         case_id = make_case(counsellor.user_id)
@@ -114,6 +113,15 @@ def test_every_other_kind(app, clock, clinician, counsellor):
         scenario.taper(case_id, clinician.user_id)
         scenario.urgent_flag(client_id)
         db.session.commit()
+    return case_id, client_id
+
+
+def test_every_other_kind(app, clock, clinician, counsellor):
+    noon = clock.set_today("2026-12-02")
+    counsellor.sign_in_again()
+    clinician.sign_in_again()
+    today = noon.date()
+    _case_id, client_id = _one_of_every_other_kind(app, counsellor, clinician, noon)
 
     mine = work(counsellor)
     assert kinds(mine) == [

@@ -17,6 +17,7 @@ import tempfile
 import time
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
 
@@ -121,10 +122,9 @@ def wait_for(app, expected: int, seconds: float = 45) -> int:
     return found
 
 
-def test_a_worker_process_on_redis_turns_due_items_into_notifications_once(
-    worker_env: dict[str, str], tmp_path: Path
-):
-    app = create_app(conftest.test_config(worker_env["DATABASE_URL"]))
+def _due_items(app) -> tuple[int, int, int]:
+    """A counsellor with a follow-up due today, a severe score from five hours ago and an
+    unsigned note (in the queue only): (counsellor, follow-up id, score id)."""
     with app.app_context():
         upgrade()
         counsellor = make_user("counsellor")
@@ -134,22 +134,22 @@ def test_a_worker_process_on_redis_turns_due_items_into_notifications_once(
         scenario.note(case_id, counsellor, now() - timedelta(days=2))  # in the queue only
         db.session.commit()
         db.session.remove()
+    return counsellor, follow_up, score
 
-    log = (tmp_path / "worker.log").open("w")
+
+@contextmanager
+def _consumer(env: dict[str, str], log_path: Path) -> Iterator[subprocess.Popen]:
+    """A real `huey_consumer` process, stopped afterwards."""
+    log = log_path.open("w")
     consumer = subprocess.Popen(
         [str(BIN / "huey_consumer"), "work.tasks.huey", "-w", "1"],
-        env=worker_env,
+        env=env,
         cwd=ROOT,
         stdout=log,
         stderr=subprocess.STDOUT,
     )
     try:
-        enqueue_sweep(worker_env)
-        assert wait_for(app, 2) == 2, (tmp_path / "worker.log").read_text()
-        enqueue_sweep(worker_env)  # repeated: nothing twice
-        enqueue_sweep(worker_env)
-        time.sleep(3)
-        assert consumer.poll() is None, (tmp_path / "worker.log").read_text()
+        yield consumer
     finally:
         consumer.terminate()
         try:
@@ -158,6 +158,21 @@ def test_a_worker_process_on_redis_turns_due_items_into_notifications_once(
             consumer.kill()
             consumer.wait()
         log.close()
+
+
+def test_a_worker_process_on_redis_turns_due_items_into_notifications_once(
+    worker_env: dict[str, str], tmp_path: Path
+):
+    app = create_app(conftest.test_config(worker_env["DATABASE_URL"]))
+    counsellor, follow_up, score = _due_items(app)
+    log_path = tmp_path / "worker.log"
+    with _consumer(worker_env, log_path) as consumer:
+        enqueue_sweep(worker_env)
+        assert wait_for(app, 2) == 2, log_path.read_text()
+        enqueue_sweep(worker_env)  # repeated: nothing twice
+        enqueue_sweep(worker_env)
+        time.sleep(3)
+        assert consumer.poll() is None, log_path.read_text()
 
     with app.app_context():
         rows = db.session.execute(
@@ -169,5 +184,5 @@ def test_a_worker_process_on_redis_turns_due_items_into_notifications_once(
         (counsellor, "follow_up_due", follow_up),
         (counsellor, "withdrawal_check_due", score),
     ]
-    text = (tmp_path / "worker.log").read_text()
+    text = log_path.read_text()
     assert "sweep" in text and "Traceback" not in text, text
