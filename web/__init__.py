@@ -7,7 +7,21 @@ from __future__ import annotations
 
 from flask import Blueprint
 
-from web import assessments, cases, clients, home, placement, signin, tapers, withdrawal
+from web import (
+    admin,
+    aftercare,
+    assessments,
+    beds,
+    calendar,
+    cases,
+    clients,
+    dashboard,
+    home,
+    placement,
+    signin,
+    tapers,
+    withdrawal,
+)
 from web.pages import install
 
 bp = Blueprint(
@@ -17,6 +31,7 @@ bp = Blueprint(
     static_folder="static",
     static_url_path="/static/web",
 )
-for screen in (signin, home, clients, assessments, placement, cases, tapers, withdrawal):
+SCREENS = (signin, home, clients, assessments, placement, cases, tapers, withdrawal)
+for screen in (*SCREENS, calendar, beds, aftercare, dashboard, admin):
     bp.register_blueprint(screen.bp)
 install(bp)
