@@ -19,12 +19,12 @@ import sqlalchemy as sa
 from auth.models import User
 from auth.permissions import client_visibility
 from cases.episodes.models import Bed, Case
-from cases.episodes.rules import CaseStatus
+from cases.episodes.rules import CaseStatus, TransitionNotAllowed, check_transition
 from core import audit
 from core.db import utcnow
-from core.errors import Conflict, ValidationFailed
+from core.errors import Conflict, InvalidTransition, ValidationFailed, not_found
 from core.extensions import db
-from core.http import get_or_404, paginate
+from core.http import get_or_404, one_or_404, paginate
 from intake.clients.models import Client
 from intake.clients.service import initials
 
@@ -223,3 +223,63 @@ def update_bed(bed: Bed, changes: dict[str, Any], *, actor: User) -> Bed:
     db.session.flush()
     audit.record("bed.update", actor=actor, record_type="bed", record_id=bed.id)
     return bed
+
+
+# --- the board's own actions (the staff web interface) ----------------------------------------
+
+
+def bed_entry(bed_id: int, *, actor: User) -> dict[str, Any]:
+    """One bed as the board shows it (`{bed, occupied, occupant}`, the occupant only when the
+    actor may see that client; audited like the board): what a freed bed holds now, after a
+    discharge gave it to the next case waiting. 404 for an unknown bed."""
+    row = db.session.execute(_board_query(actor).where(Bed.id == bed_id)).first()
+    if row is None:
+        raise not_found("bed")
+    entry = _board_entry(row)
+    if entry["occupant"] is not None:
+        audit.record_many(
+            "bed_board.read",
+            actor=actor,
+            record_type="case",
+            rows=[(entry["occupant"]["case_id"], entry["occupant"]["client_id"])],
+        )
+    return entry
+
+
+def admit_from_waitlist(case_id: int, bed_id: int | None, *, actor: User) -> Case:
+    """Admit a waitlisted case by hand into the named bed, or the first free one (a bed that
+    came free without a discharge: a new bed, or one back in service). 404 for a case the
+    actor may not see, 409 unless it is waitlisted or when no bed is free, 422/409 for a named
+    bed unknown, out of service or occupied (`claim_named_bed`). Locks the case, then the bed,
+    as a discharge does; the partial unique index backs up a race for the bed."""
+    stmt = sa.select(Case).where(Case.id == case_id, client_visibility(actor, Case.client_id))
+    case = one_or_404(stmt, "case", for_update=Case)
+    try:
+        check_transition(case.status, CaseStatus.ADMITTED)
+    except TransitionNotAllowed as exc:
+        raise InvalidTransition(f"Only a waitlisted case is admitted from here: {exc}") from exc
+    bed = claim_named_bed(bed_id) if bed_id is not None else claim_free_bed()
+    if bed is None:
+        raise Conflict(
+            "No bed is free; the first case waiting is admitted when a bed frees.",
+            errors={"json": {"bed_id": ["No bed is free."]}},
+        )
+    admit(case, bed)
+    db.session.flush()
+    audit.record(
+        "case.admit_from_waitlist",
+        actor=actor,
+        record_type="case",
+        record_id=case.id,
+        client_id=case.client_id,
+        detail={"bed_id": bed.id, "fields": ["by_hand"]},
+    )
+    return case
+
+
+def bed_of_case(case_id: int) -> int | None:
+    """The bed a case is in now (None when it is in none), read before a discharge frees it
+    so the board can say afterwards what became of that bed. An id only: no client data."""
+    return db.session.execute(
+        sa.select(Case.bed_id).where(Case.id == case_id, Case.status == CaseStatus.ADMITTED)
+    ).scalar()
