@@ -248,3 +248,52 @@ def _end_aftercare_when_done(case: Case, actor: User) -> None:
         record_id=case.id,
         client_id=case.client_id,
     )
+
+
+def list_open_follow_ups(
+    *, actor: User, page: int, per_page: int, counsellor_id: int | None = None
+) -> dict[str, Any]:
+    """Open follow-ups (due or overdue) the actor may see, by due date, optionally those
+    assigned to `counsellor_id`: the work list a counsellor opens first (the API lists one
+    status at a time). Audited like `list_follow_ups`."""
+    today = centre_today()
+    stmt = _with_status(today).where(
+        client_visibility(actor, FollowUp.client_id), FollowUp.completed_at.is_(None)
+    )
+    if counsellor_id is not None:
+        stmt = stmt.where(FollowUp.assigned_to_id == counsellor_id)
+    return audit.audited_page(
+        stmt.order_by(FollowUp.due_on, FollowUp.id),
+        page,
+        per_page,
+        actor=actor,
+        action="follow_up.list",
+        record_type="follow_up",
+        shown=_shown,
+    )
+
+
+def may_see_follow_up(follow_up_id: int, *, actor: User) -> bool:
+    """Whether the actor still sees the follow-up (completing a case's last one ends a
+    counsellor's aftercare access): nothing of it is read, so nothing is audited."""
+    stmt = sa.select(
+        sa.exists().where(FollowUp.id == follow_up_id, client_visibility(actor, FollowUp.client_id))
+    )
+    return bool(db.session.execute(stmt).scalar())
+
+
+def re_engagement_cases(case: Case, *, actor: User) -> list[int]:
+    """The ids of the later episodes that name `case` as their previous one (the way back
+    in after a relapse), as far as the actor may see them, oldest first; each audited."""
+    rows = db.session.execute(
+        sa.select(Case.id, Case.client_id)
+        .where(Case.previous_case_id == case.id, client_visibility(actor, Case.client_id))
+        .order_by(Case.id)
+    ).all()
+    audit.record_many(
+        "case.read_for_re_engagement",
+        actor=actor,
+        record_type="case",
+        rows=[(case_id, client_id) for case_id, client_id in rows],
+    )
+    return [case_id for case_id, _client_id in rows]

@@ -22,9 +22,10 @@ from aftercare.plans.rules import missing_for_agreement
 from auth.models import User
 from cases.episodes.models import Case
 from cases.episodes.service import get_case
+from core import audit
 from core.db import utcnow
 from core.documents import Saved, VersionedDocument
-from core.errors import ValidationFailed
+from core.errors import NotFound, ValidationFailed
 from core.extensions import db
 from intake.assessments.models import Assessment
 
@@ -113,3 +114,31 @@ def list_plan_versions(case_id: int, *, actor: User, page: int, per_page: int) -
     return AFTERCARE_PLANS.versions(
         case.id, case.client_id, actor=actor, page=page, per_page=per_page
     )
+
+
+def agreement_gaps(case: Case, content: dict[str, Any] | None) -> dict[str, str]:
+    """What the plan `content` still lacks before it may be agreed (field path → why; empty
+    when it may be): the same rules `save_plan` applies, for a page to show before the
+    clinician tries to agree the plan."""
+    return missing_for_agreement(content or {}, opioids_involved=_opioids_involved(case))
+
+
+def get_plan_version(case_id: int, version: int, *, actor: User) -> AftercarePlanVersion:
+    """One saved version of the case's plan (404 when the case or the version is unknown or
+    on another caseload), audited with the client's id like the version list."""
+    case = get_case(case_id, actor=actor, action="case.read_for_aftercare_plan")
+    found = db.session.execute(
+        sa.select(AftercarePlanVersion)
+        .join(AftercarePlan, AftercarePlan.id == AftercarePlanVersion.plan_id)
+        .where(AftercarePlan.case_id == case.id, AftercarePlanVersion.version == version)
+    ).scalar_one_or_none()
+    if found is None:
+        raise NotFound("This aftercare plan has no such version.")
+    audit.record(
+        "aftercare_plan.version_read",
+        actor=actor,
+        record_type=AFTERCARE_PLANS.version_record_type,
+        record_id=found.id,
+        client_id=case.client_id,
+    )
+    return found
