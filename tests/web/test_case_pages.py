@@ -68,6 +68,8 @@ def test_the_header_and_timeline(app, counsellor, case_id):
     assert "Test" not in title and "Client" not in title
     assert "<script>" not in text and "onclick" not in text
     assert 'id="taper"' in text and 'id="withdrawal"' in text
+    assert f'href="/cases/{case_id}/aftercare"' in text
+    assert "follows <a" not in text  # a first episode follows none
 
 
 def test_a_counsellor_on_another_caseload_gets_the_unknown_id_page(app, sign_in, case_id):
