@@ -2,8 +2,8 @@
 first, filtered by user, client record, action and dates — `GET /api/v1/audit-events`.
 
 The query string holds ids, an action name and dates only. Its filters are validated by the
-API's own `AuditQuerySchema` (plus the action name, which the page adds) and served by
-`core.audit_trail.query_events`; a date is read as the centre's day (`from` its start, `to`
+API's own `AuditQuerySchema` and served, paginated and audited, by
+`core.audit_trail.read_events`; a date is read as the centre's day (`from` its start, `to`
 through its end). Reading the trail is itself audited, as the API does. Events carry no
 clinical content (the audit module sanitises them), only ids, action, outcome, field names.
 """
@@ -14,35 +14,19 @@ import re
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-import marshmallow as ma
 from flask import Response, request
 
 from auth import staff as staff_service
 from auth.permissions import Permission, allowed, current_actor
-from core.audit import AuditEvent, record
-from core.audit_trail import AuditQuerySchema, query_events
+from core.audit_trail import AuditQuerySchema, read_events
 from core.clock import centre_zone
 from core.extensions import db
-from core.http import paginate
 from web.admin import bp, filtered, kept_filters, page_links, query_args
 from web.forms import FormInvalid
 from web.pages import render
 from web.security import page
 
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
-#: What the page filters on besides `AuditQuerySchema`'s fields.
-_ACTION = re.compile(r"^[A-Za-z0-9_.\-]+$")
-
-
-class AuditPageQuerySchema(AuditQuerySchema):
-    """`GET /api/v1/audit-events`'s query plus an action name (`client.read`)."""
-
-    action = ma.fields.String(
-        validate=[
-            ma.validate.Length(min=1, max=100),
-            ma.validate.Regexp(_ACTION, error="An action name: letters, digits, '.', '_'."),
-        ]
-    )
 
 
 def _day_start(raw: str | None, days_after: int = 0) -> str | None:
@@ -61,21 +45,14 @@ def audit_filters() -> dict[str, Any]:
     """The validated filters (FormInvalid naming the field when one is wrong)."""
     args = request.args
     return query_args(
-        AuditPageQuerySchema(),
+        AuditQuerySchema(),
         **{"from": _day_start(args.get("from")), "to": _day_start(args.get("to"), 1)},
     )
 
 
 def _events(filters: dict[str, Any]) -> dict[str, Any]:
     """One page of the filtered trail, the reading audited as the API audits it."""
-    wanted = {k: v for k, v in filters.items() if k not in ("page", "per_page", "action")}
-    stmt = query_events(**wanted)
-    if "action" in filters:
-        stmt = stmt.where(AuditEvent.action == filters["action"])
-    found = paginate(stmt, filters["page"], filters["per_page"])
-    detail = {k: v.isoformat() if hasattr(v, "isoformat") else v for k, v in filters.items()}
-    record("audit.read", actor=current_actor(), detail={"filters": detail})
-    return found
+    return read_events(filters, actor=current_actor())
 
 
 def _audit_page(status: int = 200, errors: Any = None) -> Response:

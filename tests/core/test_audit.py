@@ -146,6 +146,17 @@ def test_audit_events_are_newest_first(login_as, intake, client_id):
     assert items[0]["occurred_at"] >= items[1]["occurred_at"]
 
 
+def test_audit_events_filter_by_action(login_as, intake, client_id):
+    intake.get(f"{CLIENTS}/{client_id}")
+    manager = login_as("manager")
+    query = {"client_id": client_id, "action": "client.read"}
+    items = manager.get(EVENTS, query_string=query).get_json()["items"]
+    assert [item["action"] for item in items] == ["client.read"]
+    refused = manager.get(EVENTS, query_string={"action": "client read; --"})
+    assert refused.status_code == 422
+    assert "action" in str(refused.get_json())
+
+
 def test_audit_events_filter_by_actor(login_as, client_id):
     other = login_as("clinician")
     other.get(f"{CLIENTS}/{client_id}")
