@@ -83,12 +83,15 @@ def _browser(app: Any, user_id: int) -> tuple[Any, str]:
 
 
 def _users(app: Any, ids: dict[str, int]) -> dict[Role, int]:
+    """The subject's counsellor, and the first active user of each other role."""
+    found = {Role.COUNSELLOR: ids["counsellor"]}
     with app.app_context():
-        clinician = db.session.execute(
-            sa.select(User.id).where(User.role == Role.CLINICIAN, User.active.is_(True)).limit(1)
-        ).scalar_one()
+        for role in (Role.CLINICIAN, Role.MANAGER, Role.ADMIN, Role.INTAKE):
+            found[role] = db.session.execute(
+                sa.select(User.id).where(User.role == role, User.active.is_(True)).limit(1)
+            ).scalar_one()
         db.session.rollback()
-    return {Role.COUNSELLOR: ids["counsellor"], Role.CLINICIAN: clinician}
+    return found
 
 
 def _statements(app: Any, call: Callable[[], Any]) -> int:
@@ -107,13 +110,15 @@ def _statements(app: Any, call: Callable[[], Any]) -> int:
     return len(seen)
 
 
-def measure(app: Any, repeat: int) -> dict[str, tuple[float, int]]:
+def measure(
+    app: Any, repeat: int, pages: tuple[Page, ...] = PAGES
+) -> dict[str, tuple[float, int]]:
     """Each page's median milliseconds and statement count on `app`'s database."""
     ids = _subject(app)
     users = _users(app, ids)
     browsers = {role: _browser(app, uid) for role, uid in users.items()}
     results: dict[str, tuple[float, int]] = {}
-    for page in PAGES:
+    for page in pages:
         http, csrf = browsers[page.role]
         path = page.path(ids)
 
@@ -136,16 +141,23 @@ def measure(app: Any, repeat: int) -> dict[str, tuple[float, int]]:
     return results
 
 
-def print_table(small: dict[str, tuple[float, int]], large: dict[str, tuple[float, int]]) -> None:
-    base_small, base_large = small[PAGES[0].name][0], large[PAGES[0].name][0]
+def print_table(
+    small: dict[str, tuple[float, int]],
+    large: dict[str, tuple[float, int]],
+    pages: tuple[Page, ...] = PAGES,
+) -> None:
+    """One row per page: medians at small and large, large ÷ small, ÷ the baseline (the first
+    page), statements at small and large."""
+    base_small, base_large = small[pages[0].name][0], large[pages[0].name][0]
+    width = max(len(page.name) for page in pages) + 1
     print(
-        f"{'page':<22} {'small ms':>9} {'large ms':>9} {'L/S':>6} {'÷base S':>8} "
+        f"{'page':<{width}} {'small ms':>9} {'large ms':>9} {'L/S':>6} {'÷base S':>8} "
         f"{'÷base L':>8} {'stmts S/L':>10}"
     )
-    for page in PAGES:
+    for page in pages:
         (s_ms, s_n), (l_ms, l_n) = small[page.name], large[page.name]
         print(
-            f"{page.name:<22} {s_ms:>9.1f} {l_ms:>9.1f} {l_ms / s_ms:>6.2f} "
+            f"{page.name:<{width}} {s_ms:>9.1f} {l_ms:>9.1f} {l_ms / s_ms:>6.2f} "
             f"{s_ms / base_small:>8.1f} {l_ms / base_large:>8.1f} {f'{s_n}/{l_n}':>10}"
         )
 

@@ -67,6 +67,12 @@ class AuditEvent(NeverDeleted, Base):
     ip: Mapped[str | None] = mapped_column(sa.String(64))
     detail: Mapped[dict[str, Any] | None] = mapped_column(sa.JSON)
 
+    #: the audit trail's lists, newest first, of one client's record and of one person's acts.
+    __table_args__ = (
+        sa.Index("ix_audit_events_client_order", "client_id", "id"),
+        sa.Index("ix_audit_events_actor_order", "actor_id", "id"),
+    )
+
 
 _UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.I)
 

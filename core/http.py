@@ -174,28 +174,62 @@ def page_args_schema(name: str, **fields: ma.fields.Field) -> type[ma.Schema]:
     return type(name, (PageArgsSchema,), dict(fields))
 
 
+#: totals are counted exactly up to this many rows (or to the end of the page asked for, if
+#: further); beyond it `total_is_lower_bound` is true, so a list costs the same however much
+#: history lies behind it.
+TOTAL_CAP = 1000
+
+
 @cache
 def page_schema(item: type[ma.Schema]) -> type[ma.Schema]:
-    """`{"items": [...], "page", "per_page", "total"}` around an item schema."""
+    """`{"items": [...], "page", "per_page", "total", "total_is_lower_bound"}` around an item
+    schema."""
     return ma.Schema.from_dict(
         {
             "items": ma.fields.List(ma.fields.Nested(item)),
             "page": ma.fields.Integer(),
             "per_page": ma.fields.Integer(),
             "total": ma.fields.Integer(),
+            "total_is_lower_bound": ma.fields.Boolean(),
         },
         name=f"{item.__name__.removesuffix('Schema')}PageSchema",
     )
 
 
+def capped_total(stmt: sa.Select, upto: int = TOTAL_CAP) -> tuple[int, bool]:
+    """How many rows `stmt` selects, counted no further than `upto`: `(total, is_lower_bound)`.
+    The count reads at most `upto + 1` rows, never the whole table."""
+    window = stmt.order_by(None).limit(upto + 1).subquery()
+    counted = db.session.execute(sa.select(sa.func.count()).select_from(window)).scalar_one()
+    return min(counted, upto), counted > upto
+
+
+def _one_page(stmt: sa.Select, page: int, per_page: int) -> sa.Select:
+    """`stmt` limited to one page. Past the first page the offset is walked over the ids alone
+    (a late row lookup): the skipped rows are never fetched, nor their computed columns
+    (subqueries in the select list) evaluated, so page 500 costs little more than page 1."""
+    offset = (page - 1) * per_page
+    entity = stmt.column_descriptions[0].get("entity") if offset else None
+    if entity is None or stmt._distinct:
+        return stmt.limit(per_page).offset(offset)
+    key = sa.inspect(entity).primary_key[0]
+    ids = stmt.with_only_columns(key, maintain_column_froms=True).limit(per_page).offset(offset)
+    return stmt.where(key.in_(ids))
+
+
 def paginate(stmt: sa.Select, page: int, per_page: int, *, scalars: bool = True) -> dict[str, Any]:
-    """Run a select for one page, with the total counted in SQL."""
-    total = db.session.execute(
-        sa.select(sa.func.count()).select_from(stmt.order_by(None).subquery())
-    ).scalar_one()
-    result = db.session.execute(stmt.limit(per_page).offset((page - 1) * per_page))
+    """Run a select for one page, with the total counted in SQL up to `TOTAL_CAP` rows (or the
+    end of this page): beyond that `total` is a lower bound and says so."""
+    total, lower_bound = capped_total(stmt, max(TOTAL_CAP, page * per_page))
+    result = db.session.execute(_one_page(stmt, page, per_page))
     items = list(result.scalars() if scalars else result)
-    return {"items": items, "page": page, "per_page": per_page, "total": total}
+    return {
+        "items": items,
+        "page": page,
+        "per_page": per_page,
+        "total": total,
+        "total_is_lower_bound": lower_bound,
+    }
 
 
 class IdConverter(IntegerConverter):

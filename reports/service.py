@@ -18,7 +18,8 @@ was inpatient or residential (3.1 and above); outpatient discharges are counted 
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
+from functools import cache
 from typing import Any
 
 import sqlalchemy as sa
@@ -28,6 +29,7 @@ from auth.models import Role, User
 from cases.episodes.models import Bed, Case
 from cases.episodes.rules import OPEN_STATUSES, CaseStatus
 from core.clock import start_of_centre_day
+from core.db import UTCDateTime
 from core.extensions import db
 from intake.assessments.placement import INPATIENT_LEVELS, LEVELS
 from intake.flags.models import Flag, FlagSeverity, FlagStatus, dual_diagnosis_clause
@@ -117,11 +119,16 @@ def _case_stats() -> sa.Subquery:
     )
 
 
-def _session_stats(window_start: datetime) -> sa.Subquery:
-    upcoming = sa.and_(
-        TherapySession.starts_at >= window_start,
-        TherapySession.starts_at < window_start + timedelta(days=7),
-    )
+#: The per-counsellor statement's parameters: it is built once (`_by_counsellor_statement`)
+#: and run with these bound, so a request spends no time composing SQL.
+WINDOW = sa.bindparam("window_start", type_=UTCDateTime())
+WEEK_END = sa.bindparam("week_end", type_=UTCDateTime())
+MONTH_AGO = sa.bindparam("month_ago", type_=UTCDateTime())
+AS_OF = sa.bindparam("as_of", type_=sa.Date())
+
+
+def _session_stats() -> sa.Subquery:
+    upcoming = sa.and_(TherapySession.starts_at >= WINDOW, TherapySession.starts_at < WEEK_END)
     return (
         sa.select(
             TherapySession.facilitator_id.label("staff_id"),
@@ -133,7 +140,7 @@ def _session_stats(window_start: datetime) -> sa.Subquery:
     )
 
 
-def _attendance_stats(window_start: datetime) -> sa.Subquery:
+def _attendance_stats() -> sa.Subquery:
     came = SessionParticipant.attendance.in_([Attendance.ATTENDED, Attendance.LATE])
     counted = SessionParticipant.attendance.in_(
         [Attendance.ATTENDED, Attendance.LATE, Attendance.ABSENT]
@@ -148,18 +155,18 @@ def _attendance_stats(window_start: datetime) -> sa.Subquery:
         .where(
             TherapySession.status == SessionStatus.SCHEDULED,
             SessionParticipant.status == ParticipantStatus.BOOKED,
-            TherapySession.starts_at >= window_start - timedelta(days=30),
-            TherapySession.starts_at < window_start,
+            TherapySession.starts_at >= MONTH_AGO,
+            TherapySession.starts_at < WINDOW,
         )
         .group_by(TherapySession.facilitator_id)
         .subquery()
     )
 
 
-def _follow_up_stats(as_of: date) -> sa.Subquery:
+def _follow_up_stats() -> sa.Subquery:
     return (
         sa.select(FollowUp.assigned_to_id.label("staff_id"), sa.func.count().label("overdue"))
-        .where(_overdue(as_of))
+        .where(_overdue(AS_OF))
         .group_by(FollowUp.assigned_to_id)
         .subquery()
     )
@@ -200,14 +207,14 @@ def _counsellor_columns(stats: dict[str, Any]) -> list[Any]:
     ]
 
 
-def by_counsellor(as_of: date) -> list[dict[str, Any]]:
-    """One row per active counsellor (and anyone else who is primary on an open case)."""
-    window = start_of_centre_day(as_of)
+@cache
+def _by_counsellor_statement() -> sa.Select:
+    """The per-counsellor statement with its window sums, built once per process."""
     stats = {
         "cases": _case_stats(),
-        "sessions": _session_stats(window),
-        "attendance": _attendance_stats(window),
-        "follow_ups": _follow_up_stats(as_of),
+        "sessions": _session_stats(),
+        "attendance": _attendance_stats(),
+        "follow_ups": _follow_up_stats(),
         "flags": _flag_stats(),
     }
     stmt = sa.select(*_counsellor_columns(stats))
@@ -222,9 +229,20 @@ def by_counsellor(as_of: date) -> list[dict[str, Any]]:
     totals_columns = [
         sa.func.sum(c).over().label(f"total_{c.name}") for c in _row_total_columns(stmt)
     ]
-    return [
-        _rounded(row._asdict()) for row in db.session.execute(stmt.add_columns(*totals_columns))
-    ]
+    return stmt.add_columns(*totals_columns)
+
+
+def by_counsellor(as_of: date) -> list[dict[str, Any]]:
+    """One row per active counsellor (and anyone else who is primary on an open case)."""
+    window = start_of_centre_day(as_of)
+    params = {
+        "window_start": window,
+        "week_end": window + timedelta(days=7),
+        "month_ago": window - timedelta(days=30),
+        "as_of": as_of,
+    }
+    rows = db.session.execute(_by_counsellor_statement(), params)
+    return [_rounded(row._asdict()) for row in rows]
 
 
 def _row_total_columns(stmt: sa.Select) -> list[Any]:
@@ -319,9 +337,12 @@ def outcomes(start: date, end: date) -> dict[str, Any]:
     denominator (`high_intensity_discharges`) and the `outpatient_discharges` they leave out
     are returned beside them."""
     _no_jit()
-    opened_on = as_date(Case.opened_at)
+    # The UTC days [start, end] as a timestamp range, which the opened_at index serves (a
+    # cast of the column to a date would be computed for every case).
+    days = (start, end + timedelta(days=1))
+    first, after = (datetime.combine(d, time(), tzinfo=UTC) for d in days)
     admissions = db.session.execute(
-        sa.select(sa.func.count()).where(opened_on >= start, opened_on <= end)
+        sa.select(sa.func.count()).where(Case.opened_at >= first, Case.opened_at < after)
     ).scalar_one()
     row = _discharge_stats(start, end)
     rates = {

@@ -24,6 +24,8 @@ from intake.clients.models import Client
 
 _seq = itertools.count(1)
 DEFAULT_PASSWORD = "correct-battery-staple-9"
+#: what a list answers when nothing matches.
+EMPTY_PAGE = {"items": [], "page": 1, "per_page": 50, "total": 0, "total_is_lower_bound": False}
 
 
 def make_user(role: str, *, password: str = DEFAULT_PASSWORD, **kw: Any) -> int:

@@ -17,6 +17,7 @@ from alembic.script import ScriptDirectory
 from flask_migrate import Migrate
 
 from core.extensions import configure_sqlite, db
+from intake.clients.models import POSTGRESQL_ONLY_INDEXES
 
 SCRATCH_SUFFIX = "_migrations"
 
@@ -57,7 +58,11 @@ def tables(conn: sa.Connection) -> set[str]:
 
 
 def differences(conn: sa.Connection) -> list:
-    ctx = MigrationContext.configure(conn, opts={"compare_type": True})
+    def declared(obj, name, type_, reflected, compare_to) -> bool:
+        return not (type_ == "index" and name in POSTGRESQL_ONLY_INDEXES)
+
+    opts = {"compare_type": True, "include_object": declared}
+    ctx = MigrationContext.configure(conn, opts=opts)
     return compare_metadata(ctx, db.metadata)
 
 

@@ -41,7 +41,14 @@ def _results(q: str | None) -> Response:
     db.session.commit()
     partial = bool(request.headers.get("HX-Request"))
     template = "clients/_results.html" if partial else "clients/search.html"
-    return render(template, q=q or "", clients=found["items"], total=found["total"], age_on=age_on)
+    return render(
+        template,
+        q=q or "",
+        clients=found["items"],
+        total=found["total"],
+        more=found["total_is_lower_bound"],
+        age_on=age_on,
+    )
 
 
 @bp.get("/clients")

@@ -103,6 +103,9 @@ class Case(NeverDeleted, TimestampMixin, VersionedMixin, Base):
             sqlite_where=sa.text("status = 'admitted'"),
             postgresql_where=sa.text("status = 'admitted'"),
         ),
+        # The case list's order (newest first) and the outcome report's discharge window.
+        sa.Index("ix_cases_opened_order", "opened_at", "id"),
+        sa.Index("ix_cases_discharge_date", "discharge_date"),
     )
 
     @property

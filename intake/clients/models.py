@@ -61,8 +61,14 @@ class Client(NeverDeleted, TimestampMixin, VersionedMixin, Base):
     duplicate_reason: Mapped[str | None] = mapped_column(sa.Text)
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
 
+    #: the registry's order; the search's trigram and MRN-prefix indexes are PostgreSQL's
+    #: alone and built on expressions, so they live in migration 0012 only (see below).
+    __table_args__ = (sa.Index("ix_clients_name_order", "last_name", "first_name", "id"),)
 
-Client.dual_diagnosis = column_property(dual_diagnosis_clause(Client.id), deferred=False)
+
+Client.dual_diagnosis = column_property(
+    dual_diagnosis_clause(Client.id, per_row=True), deferred=False
+)
 
 Client.active_flags = relationship(
     Flag,
@@ -70,4 +76,28 @@ Client.active_flags = relationship(
     order_by=(SEVERITY_ORDER, Flag.raised_at, Flag.id),
     viewonly=True,
     lazy="selectin",
+)
+
+
+# The search expressions (`intake.clients.service.search_clients`), exactly as the indexes of
+# migration 0012 are built on them: trigram (GIN) indexes on PostgreSQL serve a name part
+# anywhere in the name, `text_pattern_ops` an MRN prefix. The separator is a literal, not a
+# bound parameter, so the query's expression is the index's. SQLite scans (a small centre's
+# database), with the same results.
+_SPACE = sa.literal_column("' '")
+
+
+def _joined(first: Any, second: Any) -> sa.ColumnElement[str]:
+    concat = first.op("||", return_type=sa.String)(_SPACE).op("||", return_type=sa.String)
+    return sa.func.lower(concat(second), type_=sa.String)
+
+
+FIRST_LAST = _joined(Client.first_name, Client.last_name)
+LAST_FIRST = _joined(Client.last_name, Client.first_name)
+MRN_LOWER = sa.func.lower(Client.mrn, type_=sa.String)
+
+#: indexes migration 0012 builds on PostgreSQL alone, on the expressions above (a model cannot
+#: declare them for one dialect only; autogenerate comparisons leave them out).
+POSTGRESQL_ONLY_INDEXES = frozenset(
+    {"ix_clients_first_last_trgm", "ix_clients_last_first_trgm", "ix_clients_mrn_prefix"}
 )

@@ -73,6 +73,12 @@ class Flag(NeverDeleted, VersionedMixin, Base):
             postgresql_where=sa.text("status = 'active'"),
         ),
         sa.Index("ix_flags_status_severity", "status", "severity"),
+        sa.Index(
+            "ix_flags_active_psychiatric",
+            "client_id",
+            sqlite_where=sa.text("status = 'active' AND category = 'psychiatric'"),
+            postgresql_where=sa.text("status = 'active' AND category = 'psychiatric'"),
+        ),
     )
 
 
@@ -82,10 +88,15 @@ SEVERITY_ORDER = sa.case(
 )
 
 
-def dual_diagnosis_clause(client_id: Any) -> sa.ColumnElement[bool]:
+def dual_diagnosis_clause(client_id: Any, *, per_row: bool = False) -> sa.ColumnElement[bool]:
     """CLINICAL.md §3, in SQL for the client whose id is `client_id`: at least one active
     psychiatric flag **and** the latest submitted assessment found a use disorder or
-    physical dependence. Used by the client record and by the manager reports."""
+    physical dependence. Used by the client record and by the manager reports.
+
+    `per_row` asks for the form a page of clients wants: the flag test as a scalar subquery,
+    which PostgreSQL probes per row through `ix_flags_active_psychiatric` instead of hashing
+    every psychiatric flag of the centre first (what it does with EXISTS when it expects many
+    rows, as over a whole table; the reports keep that form)."""
     latest = (
         sa.select(sa.or_(Assessment.use_disorder, Assessment.physical_dependence))
         .where(
@@ -98,11 +109,16 @@ def dual_diagnosis_clause(client_id: Any) -> sa.ColumnElement[bool]:
         .limit(1)
         .scalar_subquery()
     )
-    psychiatric = sa.exists().where(
+    condition = (
         Flag.client_id == client_id,
         Flag.status == FlagStatus.ACTIVE,
         Flag.category == "psychiatric",
     )
+    if per_row:
+        first = sa.select(Flag.id).where(*condition).limit(1).scalar_subquery()
+        psychiatric: sa.ColumnElement[bool] = first.is_not(None)
+    else:
+        psychiatric = sa.exists().where(*condition)
     return sa.and_(psychiatric, sa.func.coalesce(latest, sa.false()))
 
 

@@ -123,7 +123,11 @@ def list_sessions(
     stmt = sa.select(TherapySession).where(visible_sessions(actor))
     lo, hi = _moment(from_), _moment(to)
     if lo is not None:
-        stmt = stmt.where(TherapySession.ends_at > lo)
+        # A session lasts at most MAX_SESSION_LENGTH, so one ending after `lo` starts after
+        # `lo - MAX_SESSION_LENGTH`: the bound the starts_at index can use (the past stays out).
+        stmt = stmt.where(
+            TherapySession.starts_at > lo - MAX_SESSION_LENGTH, TherapySession.ends_at > lo
+        )
     if hi is not None:
         stmt = stmt.where(TherapySession.starts_at < hi)
     if facilitator_id is not None:

@@ -14,7 +14,7 @@ from cases.treatment_plans.models import TreatmentPlan
 from core.audit import AuditEvent
 from core.clock import centre_today
 from core.extensions import db
-from tests.factories import make_case, open_new_case
+from tests.factories import EMPTY_PAGE, make_case, open_new_case
 from tests.work import scenario
 from work import tasks
 from work.models import Notification
@@ -136,7 +136,7 @@ def test_a_reassigned_case_hides_its_notifications_from_the_old_counsellor(
     )
     assert moved.status_code == 200, moved.get_json()
 
-    assert listed(counsellor) == {"items": [], "page": 1, "per_page": 50, "total": 0}
+    assert listed(counsellor) == EMPTY_PAGE
     hidden = counsellor.post(f"/api/v1/notifications/{notification['id']}/read")
     assert hidden.status_code == 404
     with app.app_context():

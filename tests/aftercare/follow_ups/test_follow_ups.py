@@ -21,7 +21,7 @@ from tests.aftercare.plans.test_plans import (
     centre_today,
     discharge,
 )
-from tests.factories import open_new_case, statements
+from tests.factories import EMPTY_PAGE, open_new_case, statements
 
 FOLLOW_UPS = "/api/v1/follow-ups"
 
@@ -106,7 +106,7 @@ def test_counsellor_filter_and_pagination(app, clinician, counsellor, login_as, 
 
 def test_counsellors_see_their_caseload_only(app, clinician, counsellor, login_as, discharged):
     other = login_as("counsellor")
-    assert other.get(FOLLOW_UPS).get_json() == {"items": [], "page": 1, "per_page": 50, "total": 0}
+    assert other.get(FOLLOW_UPS).get_json() == EMPTY_PAGE
     assert other.get(f"{FOLLOW_UPS}?case_id={discharged['id']}").get_json()["total"] == 0
     follow_up = discharged["follow_ups"][0]
     for response in (

@@ -10,7 +10,7 @@ import pytest
 
 from tests.scheduling.conftest import book, booked_id
 
-PAGE_KEYS = {"items", "page", "per_page", "total"}
+PAGE_KEYS = {"items", "page", "per_page", "total", "total_is_lower_bound"}
 
 
 def test_rooms_are_managed_by_managers_and_listed_by_page(login_as):
