@@ -156,6 +156,30 @@ def _database_url(instance_path: Path) -> str:
     return f"sqlite:///{instance_path / 'centre.sqlite3'}"
 
 
+def _postgres_url(name: str, url: str) -> str:
+    """`url` (postgres:// or postgresql://, optionally +psycopg) spelt for psycopg 3."""
+    for prefix in ("postgres://", "postgresql://", "postgresql+psycopg://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    raise ConfigError(f"{name} must be a PostgreSQL URL (postgresql://...).")
+
+
+def _databases(primary_url: str) -> dict[str, Any]:
+    """The read replica and the pgbouncer switch (docs/deployment.md). Behind pgbouncer in
+    transaction mode a server connection serves another client after every transaction, so
+    a statement psycopg prepared on it is gone (or someone else's): `prepare_threshold`
+    None tells psycopg never to prepare."""
+    raw_replica = os.environ.get("DATABASE_REPLICA_URL", "").strip()
+    replica = _postgres_url("DATABASE_REPLICA_URL", raw_replica) if raw_replica else None
+    pgbouncer = _flag("DATABASE_PGBOUNCER", False)
+    settings: dict[str, Any] = {"DATABASE_REPLICA_URL": replica, "DATABASE_PGBOUNCER": pgbouncer}
+    if pgbouncer:
+        if not primary_url.startswith("postgresql"):
+            raise ConfigError("DATABASE_PGBOUNCER needs a PostgreSQL DATABASE_URL.")
+        settings["SQLALCHEMY_ENGINE_OPTIONS"] = {"connect_args": {"prepare_threshold": None}}
+    return settings
+
+
 def _limits() -> dict[str, Any]:
     return {
         "MAX_CONTENT_LENGTH": _int("MAX_CONTENT_LENGTH", 1024 * 1024, minimum=1),
@@ -222,10 +246,12 @@ def load_config(instance_path: Path) -> dict[str, Any]:
     """Build the Flask config mapping from environment variables."""
     env = environment()
     production = env == "production"
+    database_url = _database_url(instance_path)
     return {
         "ENV_NAME": env,
         "SECRET_KEY": _secret_key(env, instance_path),
-        "SQLALCHEMY_DATABASE_URI": _database_url(instance_path),
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        **_databases(database_url),
         "PUBLIC_URL": public_url(env),
         "CENTRE_TIMEZONE": _timezone(),
         **_limits(),

@@ -3,7 +3,11 @@ around it), so every cell is neutralised against formula injection (OWASP, "CSV 
 API.md Corrections, "CSV"): a text cell that begins with `=`, `+`, `-`, `@`, a tab or a
 carriage return is written with a leading `'`, which spreadsheets show as text instead of
 evaluating. Numbers are written as numbers: a number cannot carry a formula, and a quote
-would turn it into text."""
+would turn it into text.
+
+The helpers only format rows their caller read: a CSV export reads from the replica exactly
+when its JSON twin does (the caseload report's CSV inside `core.replica.reading_from_replica`,
+like its JSON)."""
 
 from __future__ import annotations
 

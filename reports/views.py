@@ -1,4 +1,9 @@
-"""Manager report routes (API.md "Reports")."""
+"""Manager report routes (API.md "Reports").
+
+The reports read from the streaming replica when one is configured (`DATABASE_REPLICA_URL`,
+`core.replica`): aggregates a manager reads may be a few seconds behind the primary, and
+their heavy queries then never compete with the day's writes. The audit event of each read
+is still written to the primary (and commits with the request)."""
 
 from __future__ import annotations
 
@@ -13,6 +18,7 @@ from core import audit
 from core.clock import centre_today
 from core.errors import ValidationFailed
 from core.extensions import db
+from core.replica import reading_from_replica
 from reports import service
 from reports.csv_export import csv_response
 from reports.schemas import (
@@ -60,9 +66,11 @@ def caseload_report(args: dict[str, Any]) -> Any:
     in [as_of, as_of + 7 days); attendance rate = (attended + late) / (attended + late +
     absent) over sessions the counsellor facilitated in the 30 days before as_of, null when
     none; overdue follow-ups = open and due before as_of. `?format=csv` or `Accept: text/csv`
-    returns the by_counsellor rows as CSV."""
+    returns the by_counsellor rows as CSV. May be served by a read replica, a few seconds
+    behind the latest changes."""
     as_of = args.get("as_of") or centre_today()
-    report = service.caseload(as_of)
+    with reading_from_replica():
+        report = service.caseload(as_of)
     audit.record("report.caseload.read", actor=current_actor(), detail={"as_of": as_of.isoformat()})
     db.session.commit()
     if _wants_csv(args):
@@ -78,12 +86,14 @@ def caseload_report(args: dict[str, Any]) -> Any:
 def outcomes_report(args: dict[str, Any]) -> Any:
     """Admissions, discharges by reason, completion rate, average length of stay, 7- and
     30-day follow-up rates and relapse within 90 days, over cases opened or discharged in
-    [from, to]. Rates are null when there is nothing to count."""
+    [from, to]. Rates are null when there is nothing to count. May be served by a read
+    replica, a few seconds behind the latest changes."""
     end = args.get("to") or centre_today()
     start = args.get("from_") or end - timedelta(days=90)
     if start > end:
         raise ValidationFailed("Must not be after `to`.", field="from")
-    report = service.outcomes(start, end)
+    with reading_from_replica():
+        report = service.outcomes(start, end)
     audit.record(
         "report.outcomes.read",
         actor=current_actor(),
