@@ -32,6 +32,12 @@ exit status is 1 when anything failed.
 
 Writes: tokens and audit events, notes, and sessions — never point it at a database you care
 about. The server is stopped at the end, whatever happens.
+
+`--pgbouncer` puts Debian's pgbouncer (transaction mode, a temporary ini, a free loopback port,
+`--pgbouncer-pool` server connections; bench/load_pgbouncer.py) between gunicorn and the
+database: gunicorn gets `DATABASE_URL` at pgbouncer and `DATABASE_PGBOUNCER=1`. The setup
+(users, tokens) and the double-booking check still talk to the database directly. The summary
+adds pgbouncer's peak resident set and the transactions it passed on.
 """
 
 from __future__ import annotations
@@ -39,10 +45,12 @@ from __future__ import annotations
 import argparse
 import platform
 import sys
+import time
 from collections import defaultdict
 from datetime import UTC, date, datetime
 
 from bench.harness import bench_app, default_as_of, describe_database, load_average, machine
+from bench.load_pgbouncer import PgBouncer
 from bench.load_report import double_bookings, table
 from bench.load_runner import HOST, Outcome, run_load
 from bench.load_users import StaffUser, make_users
@@ -69,6 +77,12 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--timeout", type=float, default=30.0, help="seconds a request may take")
     parser.add_argument("--seed", type=int, default=1, help="seed of the users' choices")
     parser.add_argument("--as-of", type=date.fromisoformat, help="default: the data's as_of")
+    parser.add_argument(
+        "--pgbouncer", action="store_true", help="run gunicorn through pgbouncer (transaction mode)"
+    )
+    parser.add_argument(
+        "--pgbouncer-pool", type=int, default=10, help="pgbouncer's server connections"
+    )
     return parser
 
 
@@ -110,8 +124,23 @@ def _load(
 def _run(
     users: list[StaffUser], as_of: date, args: argparse.Namespace
 ) -> tuple[Outcome, dict[str, float]]:
-    """Start gunicorn, warm it up, run the load, read its peak RSS; stop it whatever happens."""
+    """Start gunicorn (behind pgbouncer with `--pgbouncer`), warm it up, run the load, read
+    its peak RSS; stop both whatever happens."""
+    bouncer = PgBouncer(args.db, pool_size=args.pgbouncer_pool) if args.pgbouncer else None
+    try:
+        return _run_server(users, as_of, args, bouncer)
+    finally:
+        if bouncer is not None:
+            bouncer.stop()
+
+
+def _run_server(
+    users: list[StaffUser], as_of: date, args: argparse.Namespace, bouncer: PgBouncer | None
+) -> tuple[Outcome, dict[str, float]]:
     env = {"DATABASE_URL": args.db, "SECRET_KEY": "bench"}
+    if bouncer is not None:
+        env |= {"DATABASE_URL": bouncer.url(), "DATABASE_PGBOUNCER": "1"}
+        xacts = bouncer.transactions()
     server = Server("wsgi:app", env, args.workers, args.threads)
     try:
         server.wait_ready(f"{API}/auth/me", users[0].headers)
@@ -121,9 +150,21 @@ def _run(
             print(f"warm-up: {len(warm.samples):,} requests, {warm_errors} errors", flush=True)
         outcome = _load(server, users, as_of, args, seconds=args.seconds, seed=args.seed)
         memory = server.peak_rss_mib()
+        if bouncer is not None:
+            _print_pgbouncer(bouncer, args.pgbouncer_pool, since=xacts)
     finally:
         server.stop()
     return outcome, memory
+
+
+def _print_pgbouncer(bouncer: PgBouncer, pool: int, *, since: int) -> None:
+    """What pgbouncer passed on during the run, and its resident set."""
+    time.sleep(1.5)  # SHOW STATS totals lag by up to stats_period (1 s)
+    print(
+        f"pgbouncer: pool {pool} server connections, {bouncer.transactions() - since:,} "
+        f"transactions passed on (warm-up included), RSS {bouncer.rss_kib() / 1024:.1f} MiB",
+        flush=True,
+    )
 
 
 def _print_summary(outcome: Outcome, overlaps: dict[str, int], memory: dict[str, float]) -> int:
