@@ -94,7 +94,7 @@ def row_or_404(stmt: sa.Select, kind: str, *, for_update: Any = None) -> sa.Row:
     """As :func:`one_or_404` for a statement selecting several columns: the row."""
     if for_update is not None:
         stmt = locked(stmt, *(for_update if isinstance(for_update, tuple) else (for_update,)))
-    row = db.session.execute(stmt).first()
+    row = db.session.execute(stmt).unique().first()
     if row is None:
         raise not_found(kind)
     return row
