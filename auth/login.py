@@ -63,6 +63,22 @@ def current_credential() -> Credential | None:
     return g.get("credential")
 
 
+def may_hold_emergency_access(user_id: int) -> bool:
+    """False when this request's credential, resolved for `user_id`, found no live emergency
+    access membership; True when it found one or was not asked (another user, no request)."""
+    credential = current_credential()
+    if credential is None or credential.user_id != user_id:
+        return True
+    return credential.emergency_access_live is not False
+
+
+def forget_emergency_access_answer() -> None:
+    """After a grant is made in this request: the credential's answer is stale, ask again."""
+    credential = current_credential()
+    if credential is not None:
+        credential.emergency_access_live = None
+
+
 def is_enrolment_only(credential: Credential | None) -> bool:
     return credential is not None and credential.kind is CredentialKind.ENROLMENT
 

@@ -8,7 +8,7 @@ from datetime import datetime
 
 import sqlalchemy as sa
 from flask_login import UserMixin
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, query_expression, relationship
 
 from core.db import Base, TimestampMixin, UTCDateTime, VersionedMixin, enum_column, utcnow
 
@@ -83,6 +83,10 @@ class Credential(Base):
 
     #: loaded with the credential in one query; the request's user comes from here.
     user: Mapped[User] = relationship(lazy="joined", innerjoin=True)
+    #: not a column: whether the user held a live emergency access membership when the
+    #: credential was resolved (`auth.service.resolve_credential` asks in the same query),
+    #: so an audited read need not ask again (`privacy.emergency`). None when not asked.
+    emergency_access_live: Mapped[bool | None] = query_expression()
 
 
 class TotpFactor(Base):

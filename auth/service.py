@@ -21,6 +21,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app
+from sqlalchemy.orm import with_expression
 
 from auth import mfa
 from auth.lockout import count_attempt, record_failure, refund_attempt
@@ -257,11 +258,24 @@ def reset_mfa(user: User, *, actor: User) -> None:
 # --- resolving a request's credential ------------------------------------------------------
 
 
+def _live_emergency_access() -> sa.Exists:
+    """Whether the credential's user holds an emergency access membership not yet run out."""
+    return sa.exists().where(
+        CaseloadMembership.staff_id == Credential.user_id,
+        CaseloadMembership.kind == MembershipKind.EMERGENCY,
+        CaseloadMembership.ended_at > utcnow(),
+    )
+
+
 def resolve_credential(secret: str, kinds: set[CredentialKind]) -> Credential | None:
     """The live credential for a presented secret, or None (revoked, expired, idle, unknown,
     its user deactivated, or a demo account in production). Touches `last_seen_at` at most
     once a minute. Calendar feed tokens expire after CALENDAR_TOKEN_DAYS."""
-    stmt = sa.select(Credential).where(Credential.secret_hash == secret_digest(secret))
+    stmt = (
+        sa.select(Credential)
+        .where(Credential.secret_hash == secret_digest(secret))
+        .options(with_expression(Credential.emergency_access_live, _live_emergency_access()))
+    )
     credential = db.session.execute(stmt).scalar_one_or_none()
     if credential is None:
         return None

@@ -26,7 +26,10 @@ class Session(_FlaskSession):
 db = SQLAlchemy(
     model_class=Base,
     session_options={"class_": Session, "expire_on_commit": False},
-    engine_options={"pool_pre_ping": True},
+    # No pre-ping (a round trip before every request): SQLAlchemy's optimistic handling
+    # instead — a connection found dead invalidates the pool, and that request fails once
+    # (docs/deployment.md); connections are recycled before a server or bouncer would drop them.
+    engine_options={"pool_pre_ping": False, "pool_recycle": 1800},
 )
 sa.event.listen(Session, "before_flush", refuse_deletes)
 migrate = Migrate(compare_type=True, render_as_batch=True)

@@ -94,7 +94,7 @@ def row_or_404(stmt: sa.Select, kind: str, *, for_update: Any = None) -> sa.Row:
     """As :func:`one_or_404` for a statement selecting several columns: the row."""
     if for_update is not None:
         stmt = locked(stmt, *(for_update if isinstance(for_update, tuple) else (for_update,)))
-    row = db.session.execute(stmt).first()
+    row = db.session.execute(stmt).unique().first()
     if row is None:
         raise not_found(kind)
     return row
@@ -209,7 +209,10 @@ def _one_page(stmt: sa.Select, page: int, per_page: int) -> sa.Select:
     (a late row lookup): the skipped rows are never fetched, nor their computed columns
     (subqueries in the select list) evaluated, so page 500 costs little more than page 1."""
     offset = (page - 1) * per_page
-    entity = stmt.column_descriptions[0].get("entity") if offset else None
+    described = stmt.column_descriptions
+    # Only a select of one mapped entity: a select of several columns may join from more
+    # than one of them, and a lookup by the first one's id would change its meaning.
+    entity = described[0].get("entity") if offset and len(described) == 1 else None
     if entity is None or stmt._distinct:
         return stmt.limit(per_page).offset(offset)
     key = sa.inspect(entity).primary_key[0]

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 
 import sqlalchemy as sa
 from flask import Flask
+from sqlalchemy.orm import lazyload
 
 from cases.episodes.models import Case
 from core.extensions import db
@@ -19,6 +20,9 @@ def episodes_by_client(client_ids: Sequence[int]) -> dict[int, list[Case]]:
         sa.select(Case)
         .where(Case.client_id.in_(client_ids))
         .order_by(Case.client_id, Case.opened_at, Case.id)
+        # the record lists episodes without their care teams or level histories: those
+        # load only if something asks for them.
+        .options(lazyload(Case.care_team), lazyload(Case.level_history))
     )
     found: dict[int, list[Case]] = {}
     for case in db.session.scalars(stmt):

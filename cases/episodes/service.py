@@ -14,6 +14,7 @@ from datetime import date, datetime
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.orm import joinedload
 
 from auth.models import MembershipKind, Role, User
 from auth.permissions import client_visibility
@@ -62,6 +63,9 @@ def get_case(
 ) -> Case:
     """A case the actor may see (404 otherwise). `for_update` locks its row (PostgreSQL)."""
     stmt = sa.select(Case).where(Case.id == case_id, client_visibility(actor, Case.client_id))
+    if not for_update:
+        # the care team and level history in the same statement (not two more selects).
+        stmt = stmt.options(joinedload(Case.care_team), joinedload(Case.level_history))
     case = one_or_404(stmt, "case", for_update=Case if for_update else None)
     _audit(action, case, actor)
     return case

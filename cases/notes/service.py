@@ -33,6 +33,7 @@ from typing import Any
 
 import marshmallow as ma
 import sqlalchemy as sa
+from sqlalchemy.orm import joinedload
 
 from auth.models import Role, User
 from auth.permissions import client_visibility
@@ -44,7 +45,7 @@ from core import audit
 from core.db import utcnow
 from core.errors import Forbidden, InvalidTransition, ValidationFailed
 from core.extensions import db
-from core.http import one_or_404
+from core.http import row_or_404
 from core.shown import Shown
 
 #: Roles that may sign a note they did not write (supervisory co-signature).
@@ -58,13 +59,15 @@ def _client_id_of(case_id: int) -> int:
     return db.session.execute(sa.select(Case.client_id).where(Case.id == case_id)).scalar_one()
 
 
-def _audit_note(action: str, note: Note, actor: User, **detail: Any) -> None:
+def _audit_note(
+    action: str, note: Note, actor: User, client_id: int | None = None, **detail: Any
+) -> None:
     audit.record(
         action,
         actor=actor,
         record_type="note",
         record_id=note.id,
-        client_id=_client_id_of(note.case_id),
+        client_id=client_id if client_id is not None else _client_id_of(note.case_id),
         detail=detail or None,
     )
 
@@ -122,14 +125,19 @@ def on_care_team(case: Case, actor: User) -> bool:
     return any(m.staff_id == actor.id and m.removed_at is None for m in case.care_team)
 
 
+def _open_to_all_readers(note: Note, actor: User) -> bool:
+    """Any note but a counselling note, and a counselling note to its author: no case asked."""
+    return note.kind is not NoteKind.COUNSELLING or note.author_id == actor.id
+
+
 def _readable(note: Note, case: Case, actor: User) -> bool:
-    if note.kind is not NoteKind.COUNSELLING or note.author_id == actor.id:
-        return True
-    return on_care_team(case, actor)
+    return _open_to_all_readers(note, actor) or on_care_team(case, actor)
 
 
 def shown(note: Note, actor: User, case: Case | None = None) -> Note | WithheldNote:
     """The note as `actor` may read it (a counselling note outside the care team withheld)."""
+    if _open_to_all_readers(note, actor):
+        return note
     case = case if case is not None else db.session.get(Case, note.case_id)
     if _readable(note, case, actor):
         return note
@@ -142,12 +150,14 @@ def get_note(
     """A note on a case the actor may see; any other id is 404 alike. `for_update` locks the
     note's row (PostgreSQL) so that sign, edit and addendum see one another in turn."""
     stmt = (
-        sa.select(Note)
+        sa.select(Note, Case.client_id)
         .join(Case, Case.id == Note.case_id)
         .where(Note.id == note_id, client_visibility(actor, Case.client_id))
     )
-    note = one_or_404(stmt, "note", for_update=Note if for_update else None)
-    _audit_note(action, note, actor)
+    if not for_update:
+        stmt = stmt.options(joinedload(Note.addenda))  # in the same statement
+    note, client_id = row_or_404(stmt, "note", for_update=Note if for_update else None)
+    _audit_note(action, note, actor, client_id)
     if for_update and not _readable(note, db.session.get(Case, note.case_id), actor):
         raise Forbidden("Counselling notes are written and signed by the case's care team only.")
     return note

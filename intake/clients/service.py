@@ -7,6 +7,7 @@ from datetime import date
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from auth.models import User
@@ -138,6 +139,8 @@ def get_client(
     exactly like an unknown one. `for_update` locks the row (PostgreSQL) to serialise
     per-client changes."""
     stmt = sa.select(Client).where(Client.id == client_id, client_visibility(actor, Client.id))
+    if not for_update:
+        stmt = stmt.options(joinedload(Client.active_flags))  # in the same statement
     client = one_or_404(stmt, "client", for_update=Client if for_update else None)
     audit.record(
         action, actor=actor, record_type="client", record_id=client.id, client_id=client.id

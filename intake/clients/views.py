@@ -45,9 +45,10 @@ def create_client(data: dict[str, Any]) -> Any:
     except service.DuplicateClient as found:
         _keep_probe_audit(found, actor, client_id=None)
         raise
+    record = record_of(client)  # its episodes read in the same transaction
     db.session.commit()
     set_etag(client)
-    return record_of(client)
+    return record
 
 
 @bp.get("/clients")
@@ -64,8 +65,9 @@ def list_clients(args: dict[str, Any]) -> Any:
         page=args["page"],
         per_page=args["per_page"],
     )
+    items = with_episodes(page["items"])  # their episodes read in the same transaction
     db.session.commit()
-    return {**page, "items": with_episodes(page["items"])}
+    return {**page, "items": items}
 
 
 @bp.get("/clients/<int:client_id>")
@@ -73,9 +75,10 @@ def list_clients(args: dict[str, Any]) -> Any:
 @bp.response(200, ClientSchema)
 def get_client(client_id: int) -> Any:
     client = service.get_client(client_id, actor=current_actor())
+    record = record_of(client)  # its episodes read in the same transaction
     db.session.commit()
     set_etag(client)
-    return record_of(client)
+    return record
 
 
 @bp.patch("/clients/<int:client_id>")
@@ -93,9 +96,10 @@ def update_client(data: dict[str, Any], client_id: int) -> Any:
     except service.DuplicateClient as found:
         _keep_probe_audit(found, actor, client_id=client_id)
         raise
+    record = record_of(client)  # its episodes read in the same transaction
     db.session.commit()
     set_etag(client)
-    return record_of(client)
+    return record
 
 
 @bp.post("/clients/<int:client_id>/archive")
@@ -107,9 +111,10 @@ def archive_client(data: dict[str, Any], client_id: int) -> Any:
     actor = current_actor()
     client = service.get_client(client_id, actor=actor, action="client.read_for_update")
     service.archive_client(client, data["reason"], actor=actor)
+    record = record_of(client)  # its episodes read in the same transaction
     db.session.commit()
     set_etag(client)
-    return record_of(client)
+    return record
 
 
 @bp.post("/clients/<int:client_id>/restore")
@@ -120,6 +125,7 @@ def restore_client(client_id: int) -> Any:
     actor = current_actor()
     client = service.get_client(client_id, actor=actor, action="client.read_for_update")
     service.restore_client(client, actor=actor)
+    record = record_of(client)  # its episodes read in the same transaction
     db.session.commit()
     set_etag(client)
-    return record_of(client)
+    return record

@@ -21,6 +21,7 @@ import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.orm import contains_eager
 
+from auth.login import forget_emergency_access_answer, may_hold_emergency_access
 from auth.models import CaseloadMembership, MembershipKind, User
 from auth.permissions import Permission, allowed, client_visibility
 from core import audit
@@ -56,6 +57,8 @@ def grants_in_force(actor: Actor) -> Mapping[int, dict[str, Any]]:
     role = getattr(actor, "role", None)
     if role is None or not allowed(role, Permission.EMERGENCY_ACCESS):
         return {}
+    if not may_hold_emergency_access(actor.id):
+        return {}  # the credential's own query found none: no second look
     stmt = (
         sa.select(CaseloadMembership.client_id, EmergencyAccessGrant.id)
         .join(EmergencyAccessGrant, EmergencyAccessGrant.membership_id == CaseloadMembership.id)
@@ -108,6 +111,7 @@ def request_access(client_id: int, reason: str, *, actor: User) -> EmergencyAcce
     db.session.add(grant)
     db.session.flush()
     audit.forget_client_context()  # this request's events are under the new grant
+    forget_emergency_access_answer()
     _audit("emergency_access.grant", grant, actor)
     return grant
 

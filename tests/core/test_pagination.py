@@ -68,3 +68,21 @@ def test_list_answers_say_whether_the_total_is_a_lower_bound(app, manager, monke
     assert body["total"] == 2 and body["total_is_lower_bound"] is True
     body = manager.get("/api/v1/clients", query_string={"per_page": 3}).get_json()
     assert body["total"] == 3 and body["total_is_lower_bound"] is False
+
+
+def test_a_later_page_holds_the_same_rows_as_a_plain_offset(in_app):
+    from intake.clients.models import Client
+
+    ids = [make_client() for _ in range(7)]
+    db.session.flush()
+    stmt = (
+        sa.select(Client)
+        .where(Client.id.in_(ids))
+        .order_by(Client.last_name.desc(), Client.first_name, Client.id.desc())
+    )
+    plain = [c.id for c in db.session.scalars(stmt.limit(3).offset(3))]
+    looked_up = [c.id for c in http.paginate(stmt, 2, 3)["items"]]
+    assert looked_up == plain and len(plain) == 3
+    assert "IN (SELECT" in str(http._one_page(stmt, 2, 3)).replace("\n", " ")
+    several = sa.select(Client.id, Client.mrn).where(Client.id.in_(ids)).order_by(Client.id)
+    assert "IN (SELECT" not in str(http._one_page(several, 2, 3)).replace("\n", " ")

@@ -309,7 +309,7 @@ def fill_ward(app, counsellor_id: int, other_id: int, count: int) -> None:
 #: The board's SQL statements for a signed-in user, whatever the number of beds on the page
 #: (session and user, the beds' count and page with the caseload join, the waitlist's count,
 #: page and related rows, the free beds for clinicians, the audit inserts, savepoints).
-BOARD_STATEMENTS = {"counsellor": 12, "clinician": 13}
+BOARD_STATEMENTS = {"counsellor": 11, "clinician": 12}
 
 
 @pytest.mark.parametrize("role", ["counsellor", "clinician"])

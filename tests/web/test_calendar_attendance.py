@@ -90,7 +90,7 @@ def test_a_manager_may_not_take_attendance(app, sign_in):
 
 #: savepoints, sign-in, the session and its participants, the caseload and grants, the
 #: audit insert, client names, rooms.
-ATTENDANCE_STATEMENTS = 10
+ATTENDANCE_STATEMENTS = 9
 
 
 def test_the_attendance_screen_statement_count_does_not_grow_with_participants(app, sign_in):

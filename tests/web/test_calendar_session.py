@@ -215,7 +215,7 @@ def test_add_to_the_following_and_withdraw_from_one(app, sign_in):
 
 #: savepoints, sign-in, the session and its participants, the caseload and grants, the
 #: audit insert, client names, the bookable cases (count, page, audit), rooms, staff names.
-SESSION_STATEMENTS = 16
+SESSION_STATEMENTS = 15
 
 
 def test_the_session_page_statement_count_does_not_grow_with_its_participants(app, sign_in):

@@ -123,7 +123,7 @@ def test_bad_week_or_picker_is_a_422_naming_the_field(sign_in):
 #: the test's savepoint pair, the sign-in checks (credential, user), the week's sessions and
 #: their participants, the caseload and emergency grants (counsellors), the audit insert,
 #: the initials, the facilitator and room pickers.
-WEEK_STATEMENTS = {"counsellor": 11, "clinician": 10}
+WEEK_STATEMENTS = {"counsellor": 10, "clinician": 9}
 
 
 @pytest.mark.parametrize("role", ["counsellor", "clinician"])
