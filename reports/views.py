@@ -7,19 +7,15 @@ is still written to the primary (and commits with the request)."""
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 
 from flask import request
 from flask_smorest import Blueprint
 
 from auth.permissions import Permission, current_actor, permission_required
-from core import audit
 from core.clock import centre_today
-from core.errors import ValidationFailed
 from core.extensions import db
-from core.replica import reading_from_replica
-from reports import service
+from reports import reading
 from reports.csv_export import csv_response
 from reports.schemas import (
     CaseloadQuerySchema,
@@ -69,9 +65,7 @@ def caseload_report(args: dict[str, Any]) -> Any:
     returns the by_counsellor rows as CSV. May be served by a read replica, a few seconds
     behind the latest changes."""
     as_of = args.get("as_of") or centre_today()
-    with reading_from_replica():
-        report = service.caseload(as_of)
-    audit.record("report.caseload.read", actor=current_actor(), detail={"as_of": as_of.isoformat()})
+    report = reading.read_caseload(as_of, actor=current_actor())
     db.session.commit()
     if _wants_csv(args):
         rows = CounsellorRowSchema(many=True).dump(report["by_counsellor"])
@@ -88,16 +82,7 @@ def outcomes_report(args: dict[str, Any]) -> Any:
     30-day follow-up rates and relapse within 90 days, over cases opened or discharged in
     [from, to]. Rates are null when there is nothing to count. May be served by a read
     replica, a few seconds behind the latest changes."""
-    end = args.get("to") or centre_today()
-    start = args.get("from_") or end - timedelta(days=90)
-    if start > end:
-        raise ValidationFailed("Must not be after `to`.", field="from")
-    with reading_from_replica():
-        report = service.outcomes(start, end)
-    audit.record(
-        "report.outcomes.read",
-        actor=current_actor(),
-        detail={"from": start.isoformat(), "to": end.isoformat()},
-    )
+    start, end = reading.outcomes_period(args.get("from_"), args.get("to") or centre_today())
+    report = reading.read_outcomes(start, end, actor=current_actor())
     db.session.commit()
     return {**report, "from_": report.pop("from")}

@@ -12,19 +12,18 @@ a direction only: the page shows staff and counts, no client.
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
 from flask import Blueprint, Response, request, url_for
 from marshmallow import fields, validate
 
 from auth.permissions import Permission, current_actor
-from core import audit
 from core.clock import centre_today
 from core.errors import ValidationFailed
 from core.extensions import db
 from core.http import QuerySchema
-from reports import service
+from reports import reading, service
 from reports.schemas import CaseloadQuerySchema, OutcomesQuerySchema
 from web import dashboard_charts as charts
 from web import dashboard_tables as tables
@@ -36,7 +35,6 @@ from web.security import page
 bp = Blueprint("dashboard", __name__)
 
 #: The outcomes period when none is chosen: the 90 days up to its end (the API's default).
-DEFAULT_PERIOD_DAYS = 90
 
 
 class SortSchema(QuerySchema):
@@ -58,13 +56,8 @@ def _chosen(errors: Errors) -> dict[str, Any]:
 
 
 def _period(chosen: dict[str, Any], as_of: date) -> tuple[date, date]:
-    """The outcomes period: `to` defaults to the as-of date, `from` to 90 days before `to`;
-    `from` after `to` is refused as the outcomes API refuses it (422 naming `from`)."""
-    end = chosen.get("to") or as_of
-    start = chosen.get("from_") or end - timedelta(days=DEFAULT_PERIOD_DAYS)
-    if start > end:
-        raise ValidationFailed("Must not be after `to`.", field="from")
-    return start, end
+    """The outcomes period as the outcomes API takes it, `to` defaulting to the as-of date."""
+    return reading.outcomes_period(chosen.get("from_"), chosen.get("to") or as_of)
 
 
 def _checked_period(
@@ -93,17 +86,9 @@ def _form(chosen: dict[str, Any], as_of: date, start: date, end: date) -> dict[s
 
 
 def _read(as_of: date, start: date, end: date) -> tuple[dict[str, Any], dict[str, Any]]:
-    """Both reports, audited as their API routes audit a read (dates only in the detail)."""
+    """Both reports, read and audited as their API routes read them."""
     actor = current_actor()
-    caseload = service.caseload(as_of)
-    audit.record("report.caseload.read", actor=actor, detail={"as_of": as_of.isoformat()})
-    outcomes = service.outcomes(start, end)
-    audit.record(
-        "report.outcomes.read",
-        actor=actor,
-        detail={"from": start.isoformat(), "to": end.isoformat()},
-    )
-    return caseload, outcomes
+    return reading.read_caseload(as_of, actor=actor), reading.read_outcomes(start, end, actor=actor)
 
 
 def _sort_urls(form: dict[str, str]) -> dict[str, str]:
