@@ -22,6 +22,7 @@ from playwright.sync_api import sync_playwright
 from werkzeug.serving import make_server
 
 from centre import create_app
+from tests.browser import screenshots_more
 from tests.browser.conftest import CHROMIUM, sign_in
 from tests.browser.keyboard import fill
 from tests.browser.test_journeys_browser import STEPS
@@ -143,6 +144,7 @@ def main() -> None:
         results = _intake(pages[0])
         case_url = _clinician(pages[1], results)
         _counsellor(pages[2], case_url)
+        screenshots_more.run(browser, base)
         browser.close()
 
 
