@@ -48,6 +48,15 @@ PAGES = (
     Page("assessment", Role.COUNSELLOR, "GET", lambda ids: f"/assessments/{ids['assessment']}"),
     Page("placement", Role.CLINICIAN, "GET", lambda i: f"/assessments/{i['assessment']}/placement"),
     Page("case page", Role.COUNSELLOR, "GET", lambda ids: f"/cases/{ids['case']}"),
+    Page("calendar: my week", Role.COUNSELLOR, "GET", lambda ids: "/calendar"),
+    Page("calendar: a room's week", Role.CLINICIAN, "GET", lambda ids: "/calendar?room=1"),
+    Page("bed board", Role.CLINICIAN, "GET", lambda ids: "/beds"),
+    Page("bed board (counsellor)", Role.COUNSELLOR, "GET", lambda ids: "/beds"),
+    Page("follow-ups (mine)", Role.COUNSELLOR, "GET", lambda ids: "/follow-ups"),
+    Page("aftercare plan", Role.COUNSELLOR, "GET", lambda ids: f"/cases/{ids['case']}/aftercare"),
+    Page("dashboard", Role.MANAGER, "GET", lambda ids: "/dashboard"),
+    Page("audit trail", Role.MANAGER, "GET", lambda ids: "/admin/audit"),
+    Page("staff accounts", Role.ADMIN, "GET", lambda ids: "/admin/staff"),
 )
 
 
@@ -110,9 +119,7 @@ def _statements(app: Any, call: Callable[[], Any]) -> int:
     return len(seen)
 
 
-def measure(
-    app: Any, repeat: int, pages: tuple[Page, ...] = PAGES
-) -> dict[str, tuple[float, int]]:
+def measure(app: Any, repeat: int, pages: tuple[Page, ...] = PAGES) -> dict[str, tuple[float, int]]:
     """Each page's median milliseconds and statement count on `app`'s database."""
     ids = _subject(app)
     users = _users(app, ids)
