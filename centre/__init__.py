@@ -23,6 +23,7 @@ from cases.tapers.views import bp as tapers_bp
 from cases.treatment_plans.views import bp as treatment_plans_bp
 from cases.withdrawal.views import bp as withdrawal_bp
 from core.app import Composition, build_app
+from core.audit_partitions import audit_partitions_command
 from intake.assessments.views import bp as assessments_bp
 from intake.cli import seed_demo_clients
 from intake.clients.views import bp as clients_bp
@@ -67,7 +68,7 @@ COMPOSITION = Composition(
         work_bp,
     ),
     pages=(web_bp,),
-    commands=(create_user_command, sweep_command),
+    commands=(create_user_command, sweep_command, audit_partitions_command),
     seeders=(
         seed_demo_accounts,
         seed_demo_clients,

@@ -31,6 +31,7 @@ from flask import Flask, current_app, has_app_context
 from huey import Huey, RedisHuey, SqliteHuey, crontab
 
 from core.app import PROJECT_ROOT
+from core.audit_partitions import ensure_partitions
 from core.clock import centre_today, centre_zone, now
 from core.config import worker_config
 from core.extensions import db
@@ -137,3 +138,26 @@ def daily_digest() -> int:
     with app_context() as app:
         due = now().astimezone(centre_zone()).hour == app.config["DIGEST_HOUR"]
     return send_digests_now() if due else 0
+
+
+@huey.periodic_task(crontab(minute="20", hour="3"), retries=2, retry_delay=300)
+def audit_partitions() -> list[str]:
+    """Daily: the audit trail's partitions for this month and the next three (PostgreSQL;
+    idempotent, a no-op on SQLite); the partitions created. Rows waiting in the DEFAULT
+    partition are logged as a warning for an operator (docs/audit.md)."""
+    with app_context():
+        try:
+            report = ensure_partitions(months_ahead=3)
+            db.session.commit()
+        except Exception:
+            db.session.rollback()
+            raise
+    log.info("audit partitions: created %s", ", ".join(report.created) or "none")
+    if report.default_rows:
+        log.warning(
+            "audit partitions: %d rows in the DEFAULT partition (blocking %s): run "
+            "`flask audit-partitions --adopt-default` (docs/audit.md)",
+            report.default_rows,
+            ", ".join(report.blocked) or "no month ahead",
+        )
+    return report.created
