@@ -256,15 +256,7 @@ def _rounded(row: dict[str, Any]) -> dict[str, Any]:
     return row
 
 
-def _no_jit() -> None:
-    """PostgreSQL's JIT compiler fires on these queries' cost estimates and spends longer
-    compiling than running them (measured in bench/: 5 s of compile at 100k clients)."""
-    if db.session.get_bind().dialect.name == "postgresql":
-        db.session.execute(sa.text("SET LOCAL jit = off"))
-
-
 def caseload(as_of: date) -> dict[str, Any]:
-    _no_jit()
     rows = by_counsellor(as_of)
     sums = {name: int(rows[0].get(f"total_{name}") or 0) if rows else 0 for name in ROW_TOTALS}
     for row in rows:
@@ -336,7 +328,6 @@ def outcomes(start: date, end: date) -> dict[str, Any]:
     follow-up rates count high-intensity discharges only (FUI, CLINICAL.md §7); their
     denominator (`high_intensity_discharges`) and the `outpatient_discharges` they leave out
     are returned beside them."""
-    _no_jit()
     # The UTC days [start, end] as a timestamp range, which the opened_at index serves (a
     # cast of the column to a date would be computed for every case).
     days = (start, end + timedelta(days=1))

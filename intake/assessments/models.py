@@ -60,6 +60,16 @@ class Assessment(NeverDeleted, TimestampMixin, VersionedMixin, Base):
     submitted_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
 
+    #: my day's assessments in progress, newest first (migration 0014).
+    __table_args__ = (
+        sa.Index(
+            "ix_assessments_drafts_updated",
+            "updated_at",
+            sqlite_where=sa.text("status = 'draft'"),
+            postgresql_where=sa.text("status = 'draft'"),
+        ),
+    )
+
     SECTIONS = (
         "substances",
         "dsm5",

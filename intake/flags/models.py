@@ -32,6 +32,10 @@ class FlagSeverity(enum.StrEnum):
     URGENT = "urgent"
 
 
+#: the work queue's urgent flags nobody has acknowledged (migration 0014's partial index).
+URGENT_UNACKNOWLEDGED = "status = 'active' AND severity = 'urgent' AND acknowledged_at IS NULL"
+
+
 class Flag(NeverDeleted, VersionedMixin, Base):
     """A clinical flag on a client (CLINICAL.md §3), tracked until a clinician resolves it.
 
@@ -73,6 +77,12 @@ class Flag(NeverDeleted, VersionedMixin, Base):
             postgresql_where=sa.text("status = 'active'"),
         ),
         sa.Index("ix_flags_status_severity", "status", "severity"),
+        sa.Index(
+            "ix_flags_urgent_unacknowledged",
+            "raised_at",
+            sqlite_where=sa.text(URGENT_UNACKNOWLEDGED),
+            postgresql_where=sa.text(URGENT_UNACKNOWLEDGED),
+        ),
         sa.Index(
             "ix_flags_active_psychiatric",
             "client_id",
