@@ -1,6 +1,6 @@
 """Each SQL statement one request runs, with its time: a reading aid for the benchmarks.
 
-    python -m bench.trace --db URL --role manager /api/v1/clients?page=500
+python -m bench.trace --db URL --role manager /api/v1/clients?page=500
 """
 
 from __future__ import annotations

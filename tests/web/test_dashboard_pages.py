@@ -374,6 +374,7 @@ TEST_HARNESS = ("SAVEPOINT", "RELEASE", "ROLLBACK")
 
 def test_the_dashboard_statement_count_is_pinned_and_does_not_grow(app, manager, centre, clock):
     """(The clock is stopped so that the session's once-a-minute touch stays out.)"""
+
     def count() -> int:
         with statements(app) as seen:
             dashboard(manager, as_of=AS_OF.isoformat(), sort="open_cases", dir="desc", **PERIOD)
