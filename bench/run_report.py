@@ -76,12 +76,15 @@ def bench_report(app: Any, repeat: int, as_of: date) -> Result:
 
 def _result(report: dict[str, Any], app_times: list[float], sql_times: list[float]) -> Result:
     totals = report["totals"]
+    # issue 18's targets: within 2.5x of the hand SQL on a small centre (where the request's
+    # fixed cost dominates a few ms of SQL), within 1.2x on a large one.
+    target = 2.5 if totals["open_cases"] < 10_000 else 1.2
     return Result(
         "(a) caseload report vs hand SQL",
         median(app_times) * 1000,
         median(sql_times) * 1000,
         "ms",
-        1.5,
+        target,
         detail=(
             f"endpoint {spread(app_times, 1000)} ms; SQL {spread(sql_times, 1000)} ms; "
             f"numbers equal (open {totals['open_cases']}, dual {totals['dual_diagnosis']}, "

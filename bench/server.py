@@ -80,6 +80,18 @@ class Server:
                     pids.append(int(entry.name))
         return pids
 
+    def cpu_seconds(self) -> float:
+        """User + system CPU the master and its workers have used so far (/proc/PID/stat)."""
+        tick = os.sysconf("SC_CLK_TCK")
+        total = 0
+        for pid in self.pids():
+            try:
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14, 15)
+        return total / tick
+
     def peak_rss_mib(self) -> dict[str, float]:
         """VmHWM (peak resident set) of the master and of each worker, in MiB."""
         peaks = {}
