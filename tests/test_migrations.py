@@ -18,6 +18,7 @@ from flask_migrate import Migrate
 
 from core.extensions import configure_sqlite, db
 from intake.clients.models import POSTGRESQL_ONLY_INDEXES
+from intake.flags.models import EXPRESSION_INDEXES
 
 SCRATCH_SUFFIX = "_migrations"
 
@@ -59,7 +60,7 @@ def tables(conn: sa.Connection) -> set[str]:
 
 def differences(conn: sa.Connection) -> list:
     def declared(obj, name, type_, reflected, compare_to) -> bool:
-        return not (type_ == "index" and name in POSTGRESQL_ONLY_INDEXES)
+        return not (type_ == "index" and name in POSTGRESQL_ONLY_INDEXES | EXPRESSION_INDEXES)
 
     opts = {"compare_type": True, "include_object": declared}
     ctx = MigrationContext.configure(conn, opts=opts)

@@ -96,6 +96,10 @@ class Flag(NeverDeleted, VersionedMixin, Base):
 SEVERITY_ORDER = sa.case(
     {FlagSeverity.URGENT.value: 0, FlagSeverity.WARNING.value: 1}, value=Flag.severity, else_=2
 )
+#: The cross-client flag list's order is read from `ix_flags_severity_order`, an index on
+#: (SEVERITY_ORDER, raised_at, id) that migration 0015 builds from the expression's SQL; a
+#: model cannot declare it so that autogenerate comparisons agree (they leave it out).
+EXPRESSION_INDEXES = frozenset({"ix_flags_severity_order"})
 
 
 def dual_diagnosis_clause(client_id: Any, *, per_row: bool = False) -> sa.ColumnElement[bool]:
