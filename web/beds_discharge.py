@@ -24,6 +24,7 @@ from core.audit import finds_client
 from core.clock import centre_today
 from core.errors import DomainError
 from core.extensions import db
+from intake.clients import service as clients
 from web.beds import bed_label, bp
 from web.cases import DISCHARGE_LABELS, MISSING_LABELS
 from web.forms import FormInvalid, domain_errors, load
@@ -35,6 +36,8 @@ def discharge_page(case_id: int, status: int = 200, **extra: Any) -> Response:
     """The board's discharge form for one case, with who the bed goes to next."""
     actor = current_actor()
     case = episodes.get_case(case_id, actor=actor, action="case.read_for_discharge")
+    # who is being discharged, named on the page as the case page's header names them.
+    client = clients.get_client(case.client_id, actor=actor, action="client.read_for_case")
     waiting = episodes.waitlist(actor=actor, page=1, per_page=1)["items"]
     if status < 400:  # a refusal is rolled back, leaving one audit event (core.app)
         db.session.commit()
@@ -42,6 +45,7 @@ def discharge_page(case_id: int, status: int = 200, **extra: Any) -> Response:
         "beds/discharge.html",
         status,
         case=case,
+        client=client,
         is_open=case.status is not CaseStatus.DISCHARGED,
         in_bed=case.status is CaseStatus.ADMITTED,
         next_waiting=waiting[0] if waiting and waiting[0].id != case.id else None,

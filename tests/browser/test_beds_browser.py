@@ -74,6 +74,9 @@ def test_a_discharge_from_the_board_admits_the_waitlisted_patient(page, live_app
     page.keyboard.press("Enter")
     page.wait_for_url(re.compile(rf"/beds/discharge/{inpatient}$"))
     assert f"case {waiting}" in page.locator("#bed-next").inner_text()
+    whose = page.locator("#discharge-client").inner_text()
+    assert "MRN " in whose and "born " in whose  # who is being discharged
+    assert "MRN" not in page.title()
     axe_check(page)
     fill(page, {"reason": "transferred", "summary": "Moved to the partner programme."})
     press_button(page, "Discharge")

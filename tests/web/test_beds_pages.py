@@ -17,6 +17,7 @@ from cases.episodes.models import Bed, Case
 from core.audit import AuditEvent
 from core.clock import centre_today
 from core.extensions import db
+from intake.clients.models import Client
 from tests.factories import make_bed, make_case, make_user, statements
 
 
@@ -284,6 +285,27 @@ def test_discharge_refusals_are_beside_the_field_and_change_nothing(app, clinici
     missing = clinician.post(f"/beds/discharge/{ward['mine']}", {"reason": "transferred"})
     assert missing.status_code == 422 and 'id="df-summary-error"' in missing.get_data(as_text=True)
     assert case_of(app, ward["mine"]).status.value == "admitted"
+
+
+def test_the_discharge_page_names_the_client_in_its_body_only(app, clinician, ward):
+    """The wrong person must not be discharged: the form says whose case it is (name, MRN,
+    date of birth), in the page and never in its address or title."""
+    with app.app_context():
+        client = db.session.get(Client, db.session.get(Case, ward["mine"]).client_id)
+        client.first_name, client.last_name = "Robin", "Ashdown"
+        client_id, mrn, born = client.id, client.mrn, client.date_of_birth.isoformat()
+        db.session.commit()
+    text = board(clinician, f"/beds/discharge/{ward['mine']}")
+    named = text[text.index('id="discharge-client"') :]
+    named = named[: named.index("</p>")]
+    assert "Robin Ashdown" in named and f"MRN {mrn}" in named and f"born {born}" in named
+    title = text[text.index("<title>") : text.index("</title>")]
+    assert "Robin" not in title and mrn not in title and born not in title
+    with app.app_context():
+        reads = db.session.scalars(
+            sa.select(AuditEvent.action).where(AuditEvent.client_id == client_id)
+        ).all()
+    assert "client.read_for_case" in reads
 
 
 def test_counsellors_may_not_discharge_from_the_board(counsellor, ward):
