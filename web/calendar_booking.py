@@ -25,7 +25,8 @@ from scheduling.sessions.access import visible_cases
 from scheduling.sessions.models import SessionType
 from scheduling.sessions.schemas import RecurrenceSchema, SessionCreateSchema
 from web.calendar import bp, facilitators, rooms, type_label
-from web.calendar_forms import described, placed, times
+from web.calendar_conflicts import described
+from web.calendar_forms import placed, times
 from web.forms import Errors, FormInvalid, domain_errors, form_data, load
 from web.pages import render
 from web.security import page
@@ -76,9 +77,10 @@ def conflict_lines(data: dict[str, Any], conflicts: list[dict[str, Any]]) -> lis
     """A booking's conflicts in words, naming its facilitator, room and chosen clients."""
     lead = next((u.name for u in facilitators() if u.id == data["facilitator_id"]), None)
     room = next((r for r in rooms() if r.id == data.get("room_id")), None)
-    cases = visible_cases(data["case_ids"], current_actor())
+    actor = current_actor()
+    cases = visible_cases(data["case_ids"], actor)
     chosen = {case.client_id for case in cases.values()}
-    return described(conflicts, facilitator=lead, room=room, client_ids=chosen)
+    return described(conflicts, actor=actor, facilitator=lead, room=room, client_ids=chosen)
 
 
 def _choices(actor: User) -> dict[str, Any]:

@@ -1,7 +1,6 @@
 """What the calendar's forms share: a date, a start time and a length in minutes (what a
 person types) as the `starts_at`/`ends_at` timestamps the API's schemas take, in the
-centre's time zone; and a conflict list (the 409 of `scheduling.sessions.conflicts`) in
-words — who or what clashes, and when.
+centre's time zone. (A conflict list in words is `web.calendar_conflicts`.)
 
 The schemas and services still decide: these only translate. A schema's or a service's
 error on `starts_at` or `ends_at` is shown beside the input it came from (`TIME_FIELDS`).
@@ -10,16 +9,10 @@ error on `starts_at` or `ends_at` is shown beside the input it came from (`TIME_
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
-from typing import Any
 
-import sqlalchemy as sa
 from werkzeug.datastructures import MultiDict
 
 from core.clock import centre_zone
-from core.extensions import db
-from intake.clients.models import Client
-from scheduling.rooms.models import Room
-from scheduling.sessions.models import ParticipantStatus, SessionParticipant
 from web.forms import Errors
 
 #: Where a timestamp's error shows: the inputs a person filled in.
@@ -92,57 +85,3 @@ def placed(errors: Errors) -> Errors:
         out.setdefault(key, [])
         out[key] += [m for m in messages if m not in out[key]]
     return out
-
-
-def _when(iso: str) -> str:
-    """A conflict's ISO timestamp as a centre-local day and time."""
-    moment = datetime.fromisoformat(iso).astimezone(centre_zone())
-    return moment.strftime("%a %d %b %Y at %H:%M")
-
-
-def _clients_in(session_ids: set[int], client_ids: set[int]) -> dict[int, list[str]]:
-    """The chosen clients booked in each clashing session, by name (one query)."""
-    if not session_ids or not client_ids:
-        return {}
-    stmt = (
-        sa.select(SessionParticipant.session_id, Client.first_name, Client.last_name)
-        .join(Client, Client.id == SessionParticipant.client_id)
-        .where(
-            SessionParticipant.session_id.in_(session_ids),
-            SessionParticipant.client_id.in_(client_ids),
-            SessionParticipant.status == ParticipantStatus.BOOKED,
-        )
-        .order_by(SessionParticipant.session_id, Client.last_name)
-    )
-    found: dict[int, list[str]] = {}
-    for session_id, first, last in db.session.execute(stmt):
-        found.setdefault(session_id, []).append(f"{first} {last}")
-    return found
-
-
-def described(
-    conflicts: list[dict[str, Any]],
-    *,
-    facilitator: str | None,
-    room: Room | None,
-    client_ids: set[int],
-) -> list[str]:
-    """Each conflict as a sentence: who or what is double-booked, and from when. Clients
-    named are only those the person chose (a clash never names anyone else)."""
-    clash_ids = {c["session_id"] for c in conflicts if c["kind"] == "client" and c["session_id"]}
-    clients = _clients_in(clash_ids, client_ids)
-    lines = []
-    for conflict in conflicts:
-        when, kind, sid = _when(conflict["starts_at"]), conflict["kind"], conflict["session_id"]
-        if kind == "facilitator":
-            who = facilitator or "The facilitator"
-            lines.append(f"{who} is already facilitating session {sid}, from {when}.")
-        elif kind == "room":
-            what = f"Room {room.name}" if room else "The room"
-            lines.append(f"{what} is already booked for session {sid}, from {when}.")
-        elif kind == "client":
-            who = " and ".join(clients.get(sid, [])) or "A client you chose"
-            lines.append(f"{who}: already booked into session {sid}, from {when}.")
-        else:
-            lines.append(f"{conflict['message']} (the occurrence of {when})")
-    return lines

@@ -22,6 +22,7 @@ from core.errors import Conflict, DomainError, PreconditionFailed
 from core.extensions import db
 from intake.clients.models import Client
 from scheduling.sessions import service as sessions
+from scheduling.sessions.access import visible_cases
 from scheduling.sessions.models import SessionStatus, TherapySession
 from scheduling.sessions.schemas import (
     ParticipantAddSchema,
@@ -30,7 +31,8 @@ from scheduling.sessions.schemas import (
     SessionUpdateSchema,
 )
 from web.calendar import bp, rooms, staff_names, type_label
-from web.calendar_forms import described, placed, time_inputs, times
+from web.calendar_conflicts import described
+from web.calendar_forms import placed, time_inputs, times
 from web.forms import Errors, FormInvalid, domain_errors, form_is_current, load
 from web.pages import render
 from web.security import page
@@ -63,6 +65,20 @@ def shown_session(session_id: int) -> tuple[TherapySession, dict[int, str]]:
     session = sessions.get_session(session_id, actor=actor)
     sessions.show_sessions([session], actor)
     return session, client_names({p.client_id for p in session.visible_participants})
+
+
+def series_of(session: TherapySession) -> dict[str, Any] | None:
+    """The session's weekly series in brief (how many occurrences, the first and the last,
+    how many cancelled), in one query; None for a single session."""
+    if session.series_id is None:
+        return None
+    cancelled = sa.case((TherapySession.status == SessionStatus.CANCELLED, 1), else_=0)
+    first, last = sa.func.min(TherapySession.starts_at), sa.func.max(TherapySession.starts_at)
+    stmt = sa.select(sa.func.count(), first, last, sa.func.sum(cancelled)).where(
+        TherapySession.series_id == session.series_id
+    )
+    count, first_at, last_at, cancelled_count = db.session.execute(stmt).one()
+    return {"count": count, "first": first_at, "last": last_at, "cancelled": cancelled_count or 0}
 
 
 def _offers(session: TherapySession) -> dict[str, Any]:
@@ -98,6 +114,7 @@ def session_page(session_id: int, status: int = 200, **extra: Any) -> Response:
         "calendar/session.html",
         status,
         session=session,
+        series=series_of(session),
         client_names=names,
         staff_names=staff,
         room_names={r.id: r.name for r in all_rooms},
@@ -123,13 +140,18 @@ def _back(session_id: int, done: str) -> Response:
     return redirect(url_for("web.calendar.show", session_id=session_id, done=done), 303)
 
 
-def _lines(session: TherapySession, error: DomainError, room_id: Any = None) -> list[str]:
-    """A 409's conflicts in words (naming only the clients the caller sees booked)."""
+def _lines(session: TherapySession, error: DomainError, room_id: Any, case_id: Any) -> list[str]:
+    """A 409's conflicts in words: the session's clients, and the case being added, as the
+    caller may see them."""
+    actor = current_actor()
     room = next((r for r in rooms() if r.id == (room_id or session.room_id)), None)
     lead = staff_names({session.facilitator_id}).get(session.facilitator_id)
-    sessions.show_sessions([session], current_actor(), action=None)
-    seen = {p.client_id for p in session.visible_participants}
-    return described(error.extra["conflicts"], facilitator=lead, room=room, client_ids=seen)
+    booking = {p.client_id for p in session.participants}
+    if case_id is not None:
+        booking |= {c.client_id for c in visible_cases([case_id], actor).values()}
+    return described(
+        error.extra["conflicts"], actor=actor, facilitator=lead, room=room, client_ids=booking
+    )
 
 
 def _refused(session_id: int, form: str, error: DomainError, lines: list[str] | None = None):
@@ -186,11 +208,13 @@ def move(session_id: int) -> Response:
     return _back(session_id, "moved")
 
 
-def _conflicts(session: TherapySession, error: DomainError, room_id: Any) -> list[str]:
+def _conflicts(
+    session: TherapySession, error: DomainError, room_id: Any, case_id: Any = None
+) -> list[str]:
     """A 409's conflicts in words, or [] for any other refusal."""
     if isinstance(error, Conflict) and error.extra.get("conflicts"):
         room = int(room_id) if room_id and str(room_id).isdigit() else None
-        return _lines(session, error, room)
+        return _lines(session, error, room, case_id)
     return []
 
 
@@ -233,7 +257,8 @@ def add(session_id: int) -> Response:
         db.session.rollback()
         return session_page(session_id, 422, add_errors=invalid.errors)
     except DomainError as error:
-        return _refused(session_id, "add", error, _conflicts(session, error, None))
+        lines = _conflicts(session, error, None, data["case_id"])
+        return _refused(session_id, "add", error, lines)
     return _back(session_id, "added")
 
 

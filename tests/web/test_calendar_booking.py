@@ -14,7 +14,7 @@ from core.extensions import db
 from intake.clients.models import Client
 from scheduling.sessions.models import SessionSeries, TherapySession
 from tests.factories import make_case, make_user
-from tests.web.test_calendar_support import at, make_room, make_session
+from tests.web.test_calendar_support import at, make_room, make_session, said_day
 
 
 def _count(app, model=TherapySession):
@@ -77,11 +77,11 @@ def test_the_conflict_check_names_the_room_facilitator_and_client_and_saves_noth
 
     html = answer.get_data(as_text=True)
     assert answer.status_code == 200
-    assert "Room Birch is already booked for session" in html
-    assert "Casey Counsellor is already facilitating session" in html
-    assert "Robin Ashdown: already booked into session" in html
-    when = w["day"].strftime("%a %d %b %Y") + " at 10:00"
-    assert when in html
+    clash = f"the CBT session on {said_day(app, w['day'])} at 10:00-11:00."
+    assert f"Room Birch is already booked for {clash}" in html
+    assert f"Casey Counsellor is already facilitating {clash}" in html
+    assert f"RA is already booked into {clash}" in html  # initials: my own client
+    assert "Robin" not in html and f"session {w['id']}" not in html  # no name, no id
     assert _count(app) == before
 
 

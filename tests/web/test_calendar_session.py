@@ -16,7 +16,7 @@ from core.extensions import db
 from intake.clients.models import Client
 from scheduling.sessions.models import SessionStatus, TherapySession
 from tests.factories import make_case, make_user, statements
-from tests.web.test_calendar_support import at, make_room, make_session
+from tests.web.test_calendar_support import at, make_room, make_session, said_day
 
 
 def _named(case_id, first, last):
@@ -58,7 +58,7 @@ def test_the_page_shows_details_and_my_client_and_audits_them(app, sign_in):
     html = page.get_data(as_text=True)
     assert page.status_code == 200
     assert "<title>Session" in html and "Robin" not in html.split("</title>")[0]
-    assert "Robin Ashdown" in html and "Birch" in html and "Weekly series" in html
+    assert "Robin Ashdown" in html and "Birch" in html
     with app.app_context():
         rows = db.session.execute(
             sa.select(AuditEvent.record_id).where(
@@ -66,6 +66,23 @@ def test_the_page_shows_details_and_my_client_and_audits_them(app, sign_in):
             )
         ).scalars()
         assert s["ids"][0] in set(rows)
+
+
+def test_the_heading_says_type_and_local_time_and_the_series_in_words(app, sign_in):
+    me = sign_in("counsellor")
+    s = _series(app, me.user_id, count=3)
+    with app.app_context():
+        db.session.get(TherapySession, s["ids"][2]).status = SessionStatus.CANCELLED
+        db.session.commit()
+    html = me.get(f"/sessions/{s['ids'][1]}").get_data(as_text=True)
+    second, third = s["day"] + timedelta(days=7), s["day"] + timedelta(days=14)
+    heading = html[html.index("<h1>") : html.index("</h1>")]
+    assert f"CBT session, {second.strftime('%a %d %b %Y')} 10:00" in heading
+    assert f"<small>session {s['ids'][1]}</small>" in heading
+    assert "session session" not in heading
+    series = html[html.index('id="series"') : html.index("</dd>", html.index('id="series"'))]
+    first_day, last_day = s["day"].strftime("%a %d %b %Y"), third.strftime("%a %d %b %Y")
+    assert f"Weekly, 3 sessions from {first_day} to {last_day} (1 cancelled)" in series
 
 
 def test_another_caseloads_session_is_the_404_page(app, sign_in):
@@ -134,7 +151,8 @@ def test_a_move_into_a_clash_is_a_409_in_words_and_changes_nothing(app, sign_in)
     answer = me.post(f"/sessions/{s['ids'][0]}/move", form)
     html = answer.get_data(as_text=True)
     assert answer.status_code == 409
-    assert "Room Birch is already booked for session" in html and "nothing was changed" in html
+    clash = f"the CBT session on {said_day(app, s['day'])} at 15:00-16:00."
+    assert f"Room Birch is already booked for {clash}" in html and "nothing was changed" in html
     assert _session(app, s["ids"][0]).starts_at == at(app, s["day"], 10)
 
 
@@ -274,6 +292,7 @@ def test_a_clash_of_a_later_occurrence_refuses_the_whole_move(app, sign_in):
     form = _move_form(me, s["ids"][1], s["day"] + timedelta(days=7), "16:00", s["room"])
     answer = me.post(f"/sessions/{s['ids'][1]}/move", form)
     assert answer.status_code == 409
-    assert late.strftime("%a %d %b %Y") + " at 16:00" in answer.get_data(as_text=True)
+    clash = f"Room Birch is already booked for the CBT session on {said_day(app, late)} at 16:00"
+    assert clash in answer.get_data(as_text=True)
     starts = [_session(app, i).starts_at for i in s["ids"]]
     assert starts == [at(app, s["day"] + timedelta(days=7 * n), 10) for n in (0, 1, 2)]

@@ -57,3 +57,12 @@ def make_session(
 
 def monday_of(day: Any) -> Any:
     return day - timedelta(days=day.weekday())
+
+
+def said_day(app: Any, day: Any) -> str:
+    """A day as a conflict sentence says it ("Mon 07 Dec"; with the year when not this one)."""
+    from core.clock import centre_today
+
+    with app.app_context():
+        this_year = centre_today().year
+    return day.strftime("%a %d %b" if day.year == this_year else "%a %d %b %Y")
