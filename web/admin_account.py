@@ -42,6 +42,7 @@ def account_page(staff_id: int, status: int = 200, **extra: Any) -> Response:
         status,
         user=user,
         mfa_enrolled=mfa.is_enrolled(user),
+        mfa_required=user.role in mfa.required_roles(),
         open_case_ids=staff_service.open_primary_case_ids(user.id) if counsellor else [],
         role_labels=ROLE_LABELS,
         role_options=ROLE_OPTIONS,

@@ -22,6 +22,7 @@ from core.audit_trail import AuditQuerySchema, read_events
 from core.clock import centre_zone
 from core.extensions import db
 from web.admin import bp, filtered, kept_filters, page_links, query_args
+from web.audit_actions import KNOWN_ACTIONS
 from web.forms import FormInvalid
 from web.pages import render
 from web.security import page
@@ -50,6 +51,17 @@ def audit_filters() -> dict[str, Any]:
     )
 
 
+def action_options(errors: Any) -> list[tuple[str, str]]:
+    """The Action filter's choices: every known action (`web.audit_actions`, no query),
+    and first the one asked for when it is a valid name the list lacks (a refused
+    request's endpoint, say), so the page shows what it is filtered by."""
+    asked = request.args.get("action", "").strip()
+    options = [(name, name) for name in KNOWN_ACTIONS]
+    if asked and asked not in KNOWN_ACTIONS and not (errors or {}).get("action"):
+        options.insert(0, (asked, asked))
+    return options
+
+
 def _events(filters: dict[str, Any]) -> dict[str, Any]:
     """One page of the filtered trail, the reading audited as the API audits it."""
     return read_events(filters, actor=current_actor())
@@ -57,7 +69,8 @@ def _events(filters: dict[str, Any]) -> dict[str, Any]:
 
 def _audit_page(status: int = 200, errors: Any = None) -> Response:
     """The trail page; with `errors` (bad filters) the form alone, naming the fields. The
-    user filter offers every account, deactivated ones too (one query)."""
+    user filter offers every account, deactivated ones too (one query, which also names
+    the users in the table); the action filter, the known action names."""
     found: dict[str, Any] = {"items": [], "page": 1, "per_page": 50, "total": 0}
     if not errors:
         found = _events(audit_filters())
@@ -72,6 +85,8 @@ def _audit_page(status: int = 200, errors: Any = None) -> Response:
         filtered=filtered(),
         errors=errors or {},
         staff_options=[(row.id, f"{row.name} ({row.email})") for row in staff],
+        staff_names={row.id: row.name for row in staff},
+        action_options=action_options(errors),
         may_read_clients=allowed(current_actor().role, Permission.CLIENT_READ),
     )
 

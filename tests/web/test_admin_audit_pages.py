@@ -4,16 +4,20 @@ dates (centre days) that narrow the list, paging that keeps the filters, bad fil
 
 from __future__ import annotations
 
+import ast
 import re
 from datetime import datetime
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 import sqlalchemy as sa
 
+from auth.models import User
 from core.audit import AuditEvent
 from core.extensions import db
 from tests.factories import make_client, make_user, statements
+from web.audit_actions import KNOWN_ACTIONS
 
 
 @pytest.fixture
@@ -76,7 +80,94 @@ def test_dates_are_centre_days_with_to_inclusive(manager, probes):
 
 def test_without_an_action_filter_other_actions_are_listed_too(app, manager, probes):
     text = manager.get(f"/admin/audit?actor_id={manager.user_id}").get_data(as_text=True)
-    assert "auth.login" in text and "test.probe" not in text
+    table = text[text.index('id="audit-events"') :]
+    assert "<code>auth.login</code>" in table and "test.probe" not in text
+
+
+def _select(text: str, name: str) -> str:
+    start = text.index(f'<select id="f-{name}"')
+    return text[start : text.index("</select>", start)]
+
+
+def test_the_action_filter_is_a_choice_of_known_actions_and_takes_any_valid_name(
+    sign_in, manager, probes
+):
+    text = manager.get("/admin/audit").get_data(as_text=True)
+    actions = _select(text, "action")
+    assert '<option value="">Any action</option>' in actions
+    assert re.findall(r'<option value="([^"]+)"', actions) == list(KNOWN_ACTIONS)
+    assert '<option value="">Anyone</option>' in _select(text, "actor_id")
+    assert '<input id="f-action"' not in text
+    chosen = manager.get("/admin/audit?action=client.read").get_data(as_text=True)
+    assert '<option value="client.read" selected>' in _select(chosen, "action")
+    typed = manager.get("/admin/audit?action=test.probe").get_data(as_text=True)
+    assert '<option value="test.probe" selected>' in _select(typed, "action")
+    assert len(re.findall(r"<td>probe \d+</td>", typed)) == 5
+    other_page = sign_in("admin").get("/admin/staff").get_data(as_text=True)  # the default
+    assert '<option value="">—</option>' in _select(other_page, "role")
+
+
+def test_the_table_names_the_user_beside_the_email(app, manager, probes):
+    user_id = probes["users"][0]
+    with app.app_context():
+        name = db.session.get(User, user_id).name
+    text = manager.get(f"/admin/audit?action=test.probe&actor_id={user_id}")
+    row = text.get_data(as_text=True).split('id="audit-events"')[1].split("</tr>")[1]
+    assert name in row and f"user{user_id}@test.centre" in row  # the event's email
+
+
+_ACTION_NAME = re.compile(r"^[a-z_]+(\.[a-z_]+)+$")
+_CODE = (
+    "aftercare",
+    "auth",
+    "cases",
+    "core",
+    "intake",
+    "privacy",
+    "reports",
+    "scheduling",
+    "web",
+    "work",
+)
+
+
+def _literals(node: ast.AST | None) -> list[str]:
+    """The action names a value can be: a string, or either branch of a conditional."""
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return [node.value] if _ACTION_NAME.match(node.value) else []
+    if isinstance(node, ast.IfExp):
+        return _literals(node.body) + _literals(node.orelse)
+    return []
+
+
+def _names_in(tree: ast.AST) -> set[str]:
+    """Literal names given to an audit call (one whose name says audit or record: its first
+    argument or `action=`) or as the default of an `action` parameter."""
+    found: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call):
+            called = getattr(node.func, "attr", getattr(node.func, "id", ""))
+            values = node.args[:1] if re.search("audit|record", called, re.I) else []
+            values += [k.value for k in node.keywords if k.arg == "action"]
+            found.update(name for value in values for name in _literals(value))
+        elif isinstance(node, ast.FunctionDef):
+            positional = node.args.posonlyargs + node.args.args
+            pairs = list(zip(positional[::-1], node.args.defaults[::-1], strict=False))
+            pairs += list(zip(node.args.kwonlyargs, node.args.kw_defaults, strict=True))
+            found.update(n for arg, d in pairs if arg.arg == "action" for n in _literals(d))
+    return found
+
+
+def test_the_known_actions_list_every_name_the_code_records():
+    root = Path(__file__).resolve().parents[2]
+    recorded = {
+        name
+        for package in _CODE
+        for path in (root / package).rglob("*.py")
+        for name in _names_in(ast.parse(path.read_text()))
+    }
+    assert len(recorded) > 100  # the scan found the audit calls
+    assert recorded - set(KNOWN_ACTIONS) == set(), "add them to web/audit_actions.py"
 
 
 def test_paging_keeps_the_filters(manager, probes):

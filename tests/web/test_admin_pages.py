@@ -143,6 +143,27 @@ def test_a_typed_password_must_meet_the_policy_and_nothing_is_created(app, admin
         assert db.session.scalar(sa.select(User.id).where(User.email == "weak@test.centre")) is None
 
 
+def test_the_role_starts_unchosen_and_none_chosen_is_a_422_beside_it(app, admin):
+    form = text_of(admin.get("/admin/staff/new"))
+    role = form[
+        form.index('<select id="f-role"') : form.index("</select>", form.index('id="f-role"'))
+    ]
+    assert '<option value="">Choose a role</option>' in role and "selected" not in role
+    answer = admin.post("/admin/staff/new", {"name": "No Role", "email": "norole@test.centre"})
+    assert answer.status_code == 422
+    assert 'id="role-error"' in text_of(answer) and 'aria-describedby="role-error"' in text_of(
+        answer
+    )
+    blank = admin.post(
+        "/admin/staff/new", {"name": "No Role", "email": "norole@test.centre", "role": ""}
+    )
+    assert blank.status_code == 422 and 'id="role-error"' in text_of(blank)
+    with app.app_context():
+        assert (
+            db.session.scalar(sa.select(User.id).where(User.email == "norole@test.centre")) is None
+        )
+
+
 def test_missing_fields_and_a_taken_email_are_shown(app, admin):
     answer = admin.post("/admin/staff/new", {"name": "", "email": "not-an-email", "role": "x"})
     assert answer.status_code == 422
@@ -248,13 +269,31 @@ def test_mfa_reset_removes_the_factor_and_is_audited(app, admin):
         user_id = make_user("clinician")
         mfa.enrol_with_secret(db.session.get(User, user_id), "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP")
         db.session.commit()
-    assert "Enrolled with an authenticator app" in text_of(admin.get(f"/admin/staff/{user_id}"))
+    enrolled = text_of(admin.get(f"/admin/staff/{user_id}"))
+    assert "Enrolled with an authenticator app" in enrolled
+    assert "Reset multi-factor authentication" in enrolled
     answer = admin.post(f"/admin/staff/{user_id}/mfa-reset")
     assert answer.status_code == 303
     assert "was reset" in text_of(admin.get(answer.headers["Location"]))
     with app.app_context():
         assert not mfa.is_enrolled(db.session.get(User, user_id))
     assert len(events(app, "auth.mfa.reset", user_id)) == 1
+
+
+def test_no_reset_without_a_factor_and_enrolment_said_where_the_role_needs_it(
+    app, admin, monkeypatch
+):
+    monkeypatch.setitem(app.config, "MFA_REQUIRED_ROLES", ("clinician",))
+    with app.app_context():
+        clinician, intake = make_user("clinician"), make_user("intake")
+        db.session.commit()
+    needs = text_of(admin.get(f"/admin/staff/{clinician}"))
+    assert "Reset multi-factor authentication" not in needs
+    assert f'action="/admin/staff/{clinician}/mfa-reset"' not in needs
+    assert "will be asked to enrol at first sign-in" in needs
+    free = text_of(admin.get(f"/admin/staff/{intake}"))
+    assert "Reset multi-factor authentication" not in free
+    assert "will be asked to enrol" not in free and "not required for their role" in free
 
 
 def test_an_unknown_account_is_the_404_page(admin):
