@@ -19,11 +19,14 @@ from aftercare.follow_ups import service
 from aftercare.follow_ups.models import client_of_follow_up
 from aftercare.follow_ups.schemas import FollowUpCompleteSchema
 from aftercare.follow_ups.service import ShownFollowUp
+from aftercare.plans.models import AftercarePlan
+from aftercare.plans.service import AFTERCARE_PLANS
 from auth.permissions import Permission, current_actor
 from cases.episodes import service as episodes
+from cases.episodes.models import Case
 from core.audit import finds_client
 from core.clock import centre_zone, now
-from core.errors import DomainError
+from core.errors import DomainError, NotFound
 from core.extensions import db
 from web.aftercare import OUTCOME_LABELS, bp
 from web.aftercare_plans import case_context
@@ -50,12 +53,24 @@ def _contact_time(raw: str) -> str | None:
     return moment.isoformat()
 
 
+def _plan(case: Case) -> AftercarePlan | None:
+    """The case's aftercare plan, read (and audited, `aftercare_plan.read`) as the plans
+    service reads it for the plan page, without reading the case already read again; None
+    when the case has none."""
+    try:
+        return AFTERCARE_PLANS.read(case.id, case.client_id, actor=current_actor())
+    except NotFound:
+        return None
+
+
 def _context(follow_up: ShownFollowUp) -> dict[str, Any]:
-    """The follow-up's case and client (audited reads), and the staff names it shows."""
+    """The follow-up's case and client (audited reads), the aftercare plan whose contacts the
+    call may need (read as the plan page reads it, audited), and the staff names it shows."""
     actor = current_actor()
     case = episodes.get_case(follow_up.case_id, actor=actor, action="case.read_for_follow_up")
     return {
         "follow_up": follow_up,
+        "plan": _plan(case),
         "names": staff_names([follow_up.assigned_to_id, follow_up.completed_by_id]),
         "outcome_options": [(o.value, label) for o, label in OUTCOME_LABELS.items()],
         "outcome_labels": OUTCOME_LABELS,

@@ -35,6 +35,8 @@ from web.pages import render
 from web.security import page
 
 VERSIONS_PER_PAGE = 20
+#: The banner after a save (`?done=`, a fixed word: anything else shows none).
+DONE = {"saved": "Draft saved.", "agreed": "Plan agreed."}
 
 STALE_PLAN = (
     "Someone else saved this aftercare plan since you opened the page, so nothing was "
@@ -43,7 +45,7 @@ STALE_PLAN = (
 )
 
 
-def _current_plan(case: Case, actor: User) -> AftercarePlan | None:
+def current_plan(case: Case, actor: User) -> AftercarePlan | None:
     """The case's plan as the service reads it (audited), or None before the first save."""
     try:
         return service.get_plan(case.id, actor=actor)
@@ -76,7 +78,7 @@ def plan_page(case_id: int, status: int = 200, **extra: Any) -> Response:
     actor = current_actor()
     case = episodes.get_case(case_id, actor=actor, action="case.read_for_aftercare_plan")
     context = case_context(case, actor)
-    plan = _current_plan(case, actor)
+    plan = current_plan(case, actor)
     versions = service.list_plan_versions(
         case.id, actor=actor, page=_versions_page(), per_page=VERSIONS_PER_PAGE
     )
@@ -96,6 +98,7 @@ def plan_page(case_id: int, status: int = 200, **extra: Any) -> Response:
         names=names,
         labels=plan_form.LABELS,
         error_label=plan_form.error_label,
+        done=DONE.get(request.args.get("done", "")) if status < 400 else None,
         **context,
         **extra,
     )
@@ -144,7 +147,8 @@ def save_plan(case_id: int) -> Response:
             raise
         return _refused(case_id, error.code, request.form, domain_errors(error))
     db.session.commit()
-    return redirect(url_for("web.aftercare.plan", case_id=case_id), 303)
+    done = "agreed" if getattr(data["status"], "value", data["status"]) == "agreed" else "saved"
+    return redirect(url_for("web.aftercare.plan", case_id=case_id, done=done), 303)
 
 
 @bp.get("/cases/<int:case_id>/aftercare/versions/<int:version>")

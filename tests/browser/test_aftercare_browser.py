@@ -45,10 +45,12 @@ def _agree_the_plan(page, case_id: int) -> None:
     page.get_by_label("Crisis line").fill("988")
     page.get_by_label("Safety steps").fill("Leave the place\nCall 988")
     page.get_by_role("button", name="Save as draft").click()
-    page.wait_for_url(re.compile(rf"/cases/{case_id}/aftercare$"))
+    page.wait_for_url(re.compile(rf"/cases/{case_id}/aftercare\?done=saved$"))
+    assert page.locator("#done").inner_text() == "Draft saved."
     assert "draft" in page.locator("#plan-status").inner_text()
     page.get_by_role("button", name="Agree the plan").click()
-    page.wait_for_url(re.compile(rf"/cases/{case_id}/aftercare$"))
+    page.wait_for_url(re.compile(rf"/cases/{case_id}/aftercare\?done=agreed$"))
+    assert page.locator("#done").inner_text() == "Plan agreed."
     assert "agreed" in page.locator("#plan-status").inner_text()
     axe_check(page)
     page.get_by_role("link", name="Version 1").click()
@@ -87,6 +89,8 @@ def test_plan_agreed_discharge_follow_ups_and_a_relapse(page, live_app):
     assert mine.count() == 3
     mine.first.get_by_role("link", name=re.compile("7-day follow-up")).click()
     page.wait_for_url(re.compile(r"/follow-ups/\d+$"))
+    call = page.locator("#contacts").inner_text()
+    assert "Sam Reyes (sponsor), +1 555 0100" in call and "988" in call
     axe_check(page)
     page.get_by_role("combobox", name=re.compile("^Outcome")).select_option("relapse")
     page.get_by_role("textbox", name=re.compile("^Notes")).fill("Drinking daily again.")

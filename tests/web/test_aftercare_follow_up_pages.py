@@ -15,9 +15,12 @@ import pytest
 import sqlalchemy as sa
 
 from aftercare.follow_ups.models import FollowUp, FollowUpOutcome
+from aftercare.plans.models import AftercarePlan
 from cases.episodes.models import Case
+from core.audit import AuditEvent
 from core.clock import centre_today, centre_zone
 from core.extensions import db
+from intake.clients.models import Client
 from intake.flags.models import Flag
 from tests.factories import make_case, make_submitted_assessment, statements
 from tests.web.test_aftercare_pages import discharge, save
@@ -248,9 +251,53 @@ def test_another_caseload_and_the_roles(app, sign_in, discharged):
     assert follow_ups_of(app, discharged)[7].completed_at is None
 
 
+def _contacts(app, case_id: int, count: int) -> None:
+    """Give the case's plan `count` support contacts (its stored content, directly)."""
+    with app.app_context():
+        stmt = sa.select(AftercarePlan).where(AftercarePlan.case_id == case_id)
+        plan = db.session.scalars(stmt).one()
+        people = [
+            {"name": f"Friend {n}", "relationship": "friend", "phone": f"0{n}"}
+            for n in range(count)
+        ]
+        plan.content = {**plan.content, "support_contacts": people}
+        db.session.commit()
+
+
+def test_the_follow_up_page_says_who_to_call(app, counsellor, discharged):
+    seven = follow_ups_of(app, discharged)[7]
+    with app.app_context():
+        client_id = db.session.get(Case, discharged).client_id
+        db.session.get(Client, client_id).phone = "+1 555 0199"
+        db.session.commit()
+    page = counsellor.get(f"/follow-ups/{seven.id}").get_data(as_text=True)
+    call = page[page.index('id="contacts"') : page.index("</section>", page.index('id="contacts"'))]
+    assert 'id="client-phone">+1 555 0199<' in call
+    assert "<li>Sam Reyes (sponsor), +1 555 0100</li>" in call
+    assert 'id="crisis-line">988<' in call and "agreed with the client (version 1)" in call
+    with app.app_context():
+        reads = db.session.scalars(
+            sa.select(AuditEvent.action).where(
+                AuditEvent.actor_id == counsellor.user_id, AuditEvent.client_id == client_id
+            )
+        ).all()
+    assert "aftercare_plan.read" in reads
+
+
+#: The follow-up page's statements: session and user, the follow-up, the case, the plan (the
+#: contacts to call), the staff names, the client, the later episodes, their audit inserts
+#: and the savepoints. The same on SQLite and PostgreSQL, however many contacts the plan has.
+FOLLOW_UP_STATEMENTS = 13
+
+
 def test_the_follow_up_page_query_count_is_pinned(app, counsellor, discharged):
     seven = follow_ups_of(app, discharged)[7]
     counsellor.get(f"/follow-ups/{seven.id}")  # warm up
     with statements(app) as seen:
         assert counsellor.get(f"/follow-ups/{seven.id}").status_code == 200
-    assert len(seen) == 11, "\n".join(seen)  # the same on SQLite and PostgreSQL
+    assert len(seen) == FOLLOW_UP_STATEMENTS, "\n".join(seen)
+    _contacts(app, discharged, 6)
+    with statements(app) as more:
+        page = counsellor.get(f"/follow-ups/{seven.id}").get_data(as_text=True)
+    assert page.count("(friend), 0") == 6 and "<li>Friend 5 (friend), 05</li>" in page
+    assert len(more) == FOLLOW_UP_STATEMENTS, "\n".join(more)

@@ -105,7 +105,8 @@ def test_a_draft_is_saved_then_agreeing_shows_what_is_missing_and_saves_nothing(
     assert "Aftercare plan" in title and "Test" not in title
 
     draft = save(counsellor, case_id, lapse_plan="", status="draft")
-    assert draft.status_code == 303 and draft.headers["Location"].endswith(f"/{case_id}/aftercare")
+    assert draft.status_code == 303
+    assert draft.headers["Location"].endswith(f"/{case_id}/aftercare?done=saved")
     plan = stored(app, case_id)
     assert (plan.version, plan.status) == (1, PlanStatus.DRAFT)
     assert plan.content["goals"] == ["Stay sober", "Back to work part-time"]
@@ -132,6 +133,19 @@ def test_a_draft_is_saved_then_agreeing_shows_what_is_missing_and_saves_nothing(
     assert (plan.version, plan.status) == (2, PlanStatus.AGREED) and plan.agreed_at is not None
     text = editor(counsellor, case_id)
     assert "<strong>agreed</strong>" in text and 'id="agreement-gaps"' not in text
+
+
+def test_a_save_is_confirmed_by_a_banner_and_an_unknown_word_shows_none(counsellor, case_id):
+    draft = save(counsellor, case_id, status="draft")
+    saved = counsellor.get(draft.headers["Location"]).get_data(as_text=True)
+    assert '<p class="banner ok" role="status" id="done">Draft saved.</p>' in saved
+    agreed = save(counsellor, case_id, version_of(saved))
+    assert agreed.headers["Location"].endswith("?done=agreed")
+    text = counsellor.get(agreed.headers["Location"]).get_data(as_text=True)
+    assert 'id="done">Plan agreed.</p>' in text and "Draft saved" not in text
+    for odd in ("bogus", "<script>", ""):
+        text = counsellor.get(f"/cases/{case_id}/aftercare?done={odd}").get_data(as_text=True)
+        assert 'id="done"' not in text
 
 
 def test_an_opioid_case_needs_naloxone_offered(app, counsellor, case_id):
