@@ -20,6 +20,20 @@ def test_sign_in_lands_on_my_day_and_the_pages_pass_axe(page):
     csp_clean(page)
 
 
+def test_the_site_icon_loads_under_the_pages_csp(page):
+    page.goto("/sign-in")
+    loaded = page.evaluate(
+        """() => new Promise((done) => {
+             const icon = new Image();
+             icon.onload = () => done(icon.naturalWidth > 0);
+             icon.onerror = () => done(false);
+             icon.src = document.querySelector('link[rel="icon"]').href;
+           })"""
+    )
+    assert loaded is True
+    csp_clean(page)
+
+
 def test_search_as_you_type_then_open_the_client(page):
     sign_in(page, "intake@demo.centre")
     page.goto("/clients")
