@@ -27,6 +27,9 @@ from web.security import page
 bp = Blueprint("clients", __name__)
 
 SEARCH_LIMIT = 25
+#: fewer characters than this are not searched: one or two letters match much of a registry
+#: and no index can narrow them (the trigram indexes need three); the page says so instead.
+MIN_SEARCH = 3
 
 
 def age_on(born: Any) -> int:
@@ -35,12 +38,14 @@ def age_on(born: Any) -> int:
 
 
 def _results(q: str | None) -> Response:
+    partial = bool(request.headers.get("HX-Request"))
+    template = "clients/_results.html" if partial else "clients/search.html"
+    if q and len(q) < MIN_SEARCH:
+        return render(template, q=q, too_short=MIN_SEARCH, clients=[], age_on=age_on)
     found = service.list_clients(
         actor=current_actor(), q=q, status=None, page=1, per_page=SEARCH_LIMIT
     )
     db.session.commit()
-    partial = bool(request.headers.get("HX-Request"))
-    template = "clients/_results.html" if partial else "clients/search.html"
     return render(
         template,
         q=q or "",

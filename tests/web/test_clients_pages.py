@@ -85,6 +85,17 @@ def test_search_posts_the_words_and_shows_matches(sign_in, app):
     assert "Quill, Zebedee" in text and "<html" not in text
 
 
+def test_one_or_two_characters_are_not_searched_and_the_page_says_why(sign_in, app):
+    with app.app_context():
+        make_client(first_name="Zebedee", last_name="Qu")
+        db.session.commit()
+    intake = sign_in("intake")
+    short = intake.htmx("POST", "/clients/search", {"q": "qu"}).get_data(as_text=True)
+    assert "Type at least 3 characters" in short and "Qu, Zebedee" not in short
+    found = intake.htmx("POST", "/clients/search", {"q": "zeb"}).get_data(as_text=True)
+    assert "Qu, Zebedee" in found and "Type at least" not in found
+
+
 def test_a_counsellor_cannot_open_another_caseloads_client(sign_in, app):
     counsellor = sign_in("counsellor")
     with app.app_context():
