@@ -157,6 +157,10 @@ def _attendance_stats() -> sa.Subquery:
             SessionParticipant.status == ParticipantStatus.BOOKED,
             TherapySession.starts_at >= MONTH_AGO,
             TherapySession.starts_at < WINDOW,
+            # the same window on the participants' copy of the times: the index there reads
+            # the month's bookings instead of every booking the centre ever made.
+            SessionParticipant.starts_at >= MONTH_AGO,
+            SessionParticipant.starts_at < WINDOW,
         )
         .group_by(TherapySession.facilitator_id)
         .subquery()

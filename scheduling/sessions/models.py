@@ -130,4 +130,6 @@ class SessionParticipant(NeverDeleted, Base):
         sa.UniqueConstraint("session_id", "case_id"),
         sa.Index("ix_session_participants_client_starts", "client_id", "starts_at"),
         sa.Index("ix_session_participants_case_id", "case_id"),
+        #: the caseload report's attendance window (migration 0016).
+        sa.Index("ix_session_participants_starts", "starts_at"),
     )
