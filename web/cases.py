@@ -197,8 +197,7 @@ def _staff_on_page(case: Case, clinical: dict[str, Any]) -> list[int | None]:
 
 
 def case_page(case_id: int, status: int = 200, **extra: Any) -> Response:
-    """The case page for the signed-in user; `extra` carries a refused form back (its
-    values and errors) with the status of the refusal."""
+    """The case page; `extra` carries a refused form back with the refusal's status."""
     actor = current_actor()
     case = episodes.get_case(case_id, actor=actor)
     client = clients.get_client(case.client_id, actor=actor, action="client.read_for_case")

@@ -55,8 +55,7 @@ def _form(assessment_id: int, status: int = 200, **extra: Any) -> Response:
     client = record_of(clients.get_client(assessment.client_id, actor=actor))
     open_case = next((e for e in client.episodes if e.status is not CaseStatus.DISCHARGED), None)
     earlier = [e for e in client.episodes if e.status is CaseStatus.DISCHARGED]
-    counsellors = active_counsellors()
-    free = beds.free_beds()
+    counsellors, free = active_counsellors(), beds.free_beds()
     if status < 400:  # a refusal is rolled back, leaving one audit event (core.app)
         db.session.commit()
     form = extra.pop("form", None) or {

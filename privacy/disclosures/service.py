@@ -93,8 +93,7 @@ def _log(client_id: int, *, actor: User, bundle: Any, **fields: Any) -> Disclosu
 
 def disclose(client_id: int, data: dict[str, Any], *, actor: User) -> ShownDisclosure:
     """Disclose under a consent (`DisclosureCreateSchema`): 422 for what is asked, 409 when
-    the consent does not allow it (see the module docstring), else the disclosure is logged
-    and answered with the notice and the bundle."""
+    the consent does not allow it (module docstring), else logged, with notice and bundle."""
     get_client(client_id, actor=actor, action="client.read_for_disclosure")
     refuse_problems(asked_problems(data["information"], data["counselling_notes"]))
     consent = consent_for_disclosure(client_id, data["consent_id"], actor=actor)

@@ -151,8 +151,7 @@ def test_fifty_bookings_of_one_slot_exactly_one_wins(race_app):
 
 def test_discharge_racing_a_booking_never_books_a_discharged_case(race_app):
     with race_app.app_context():
-        counsellor = make_user("counsellor")
-        clinician = make_user("clinician")
+        counsellor, clinician = make_user("counsellor"), make_user("clinician")
         case = make_case(counsellor)
         tokens = [token_for(clinician) for _ in range(2)]
         db.session.commit()

@@ -40,7 +40,6 @@ def test_done_when_a_counsellors_queue_shows_a_follow_up_an_old_draft_and_a_seve
         db.session.commit()
 
     items = work(counsellor)
-
     assert sorted(kinds(items)) == ["follow_up_due", "note_unsigned", "withdrawal_check_due"]
     by_kind = {item["kind"]: item for item in items}
     note = by_kind["note_unsigned"]
