@@ -107,6 +107,21 @@ def _shown(row: Any) -> ShownFollowUp:
     return ShownFollowUp(follow_up, status)
 
 
+def _page_by_due_date(
+    stmt: sa.Select[Any], page: int, per_page: int, actor: User
+) -> dict[str, Any]:
+    """One page of follow-ups by due date, every one shown audited as `follow_up.list`."""
+    return audit.audited_page(
+        stmt.order_by(FollowUp.due_on, FollowUp.id),
+        page,
+        per_page,
+        actor=actor,
+        action="follow_up.list",
+        record_type="follow_up",
+        shown=_shown,
+    )
+
+
 def list_follow_ups(
     *,
     actor: User,
@@ -128,15 +143,7 @@ def list_follow_ups(
         stmt = stmt.where(FollowUp.case_id == case_id)
     if client_id is not None:
         stmt = stmt.where(FollowUp.client_id == client_id)
-    return audit.audited_page(
-        stmt.order_by(FollowUp.due_on, FollowUp.id),
-        page,
-        per_page,
-        actor=actor,
-        action="follow_up.list",
-        record_type="follow_up",
-        shown=_shown,
-    )
+    return _page_by_due_date(stmt, page, per_page, actor)
 
 
 def get_follow_up(
@@ -262,15 +269,7 @@ def list_open_follow_ups(
     )
     if counsellor_id is not None:
         stmt = stmt.where(FollowUp.assigned_to_id == counsellor_id)
-    return audit.audited_page(
-        stmt.order_by(FollowUp.due_on, FollowUp.id),
-        page,
-        per_page,
-        actor=actor,
-        action="follow_up.list",
-        record_type="follow_up",
-        shown=_shown,
-    )
+    return _page_by_due_date(stmt, page, per_page, actor)
 
 
 def may_see_follow_up(follow_up_id: int, *, actor: User) -> bool:
