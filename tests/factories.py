@@ -6,7 +6,7 @@ import itertools
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -21,6 +21,12 @@ from cases.episodes.models import Bed, Case
 from core.extensions import db
 from intake.assessments.models import Assessment, AssessmentStatus
 from intake.clients.models import Client
+from scheduling.sessions.models import (
+    SessionParticipant,
+    SessionStatus,
+    SessionType,
+    TherapySession,
+)
 
 _seq = itertools.count(1)
 DEFAULT_PASSWORD = "correct-battery-staple-9"
@@ -247,3 +253,36 @@ def statements(app: Flask) -> Iterator[list[str]]:
         yield seen
     finally:
         sa.event.remove(engine, "before_cursor_execute", count)
+
+
+def make_group_session(
+    facilitator: int,
+    starts: datetime,
+    participants: Any = (),
+    *,
+    status: SessionStatus = SessionStatus.SCHEDULED,
+) -> TherapySession:
+    """A group session of an hour, its participants `(case_id, attendance)` booked."""
+    s = TherapySession(
+        type=SessionType.GROUP,
+        facilitator_id=facilitator,
+        starts_at=starts,
+        ends_at=starts + timedelta(hours=1),
+        capacity=8,
+        status=status,
+    )
+    db.session.add(s)
+    db.session.flush()
+    for case_id, attendance in participants:
+        case = db.session.get(Case, case_id)
+        db.session.add(
+            SessionParticipant(
+                session_id=s.id,
+                case_id=case_id,
+                client_id=case.client_id,
+                starts_at=s.starts_at,
+                ends_at=s.ends_at,
+                attendance=attendance,
+            )
+        )
+    return s

@@ -17,12 +17,9 @@ from core.extensions import db
 from intake.flags.models import Flag, FlagSeverity
 from scheduling.sessions.models import (
     Attendance,
-    SessionParticipant,
     SessionStatus,
-    SessionType,
-    TherapySession,
 )
-from tests.factories import make_bed, make_case, make_user
+from tests.factories import make_bed, make_case, make_group_session, make_user
 
 AS_OF = date(2030, 6, 10)
 MIDNIGHT = datetime.combine(AS_OF, time.min, tzinfo=UTC)
@@ -38,32 +35,6 @@ def flag(client_id, type_, category, severity):
             source_kind="manual",
         )
     )
-
-
-def session(facilitator, starts, *, participants=(), status=SessionStatus.SCHEDULED):
-    s = TherapySession(
-        type=SessionType.GROUP,
-        facilitator_id=facilitator,
-        starts_at=starts,
-        ends_at=starts + timedelta(hours=1),
-        capacity=8,
-        status=status,
-    )
-    db.session.add(s)
-    db.session.flush()
-    for case_id, attendance in participants:
-        case = db.session.get(Case, case_id)
-        db.session.add(
-            SessionParticipant(
-                session_id=s.id,
-                case_id=case_id,
-                client_id=case.client_id,
-                starts_at=s.starts_at,
-                ends_at=s.ends_at,
-                attendance=attendance,
-            )
-        )
-    return s
 
 
 def build_centre():
@@ -128,11 +99,11 @@ def _discharge_with_follow_ups(discharged, a):
 
 def _sessions(a, admitted, active, waitlisted):
     """A's sessions: in and out of the coming 7 days, cancelled, and past with attendance."""
-    session(a, MIDNIGHT + timedelta(days=1), participants=[(active, None)])
-    session(a, MIDNIGHT + timedelta(days=6, hours=23))
-    session(a, MIDNIGHT + timedelta(days=2), status=SessionStatus.CANCELLED)
-    session(a, MIDNIGHT + timedelta(days=7))  # outside the 7-day window
-    session(
+    make_group_session(a, MIDNIGHT + timedelta(days=1), participants=[(active, None)])
+    make_group_session(a, MIDNIGHT + timedelta(days=6, hours=23))
+    make_group_session(a, MIDNIGHT + timedelta(days=2), status=SessionStatus.CANCELLED)
+    make_group_session(a, MIDNIGHT + timedelta(days=7))  # outside the 7-day window
+    make_group_session(
         a,
         MIDNIGHT - timedelta(days=10),
         participants=[
@@ -141,8 +112,8 @@ def _sessions(a, admitted, active, waitlisted):
             (waitlisted, Attendance.LATE),
         ],
     )
-    session(a, MIDNIGHT - timedelta(days=31), participants=[(active, Attendance.ABSENT)])
-    session(a, MIDNIGHT - timedelta(days=3), participants=[(active, Attendance.EXCUSED)])
+    make_group_session(a, MIDNIGHT - timedelta(days=31), participants=[(active, Attendance.ABSENT)])
+    make_group_session(a, MIDNIGHT - timedelta(days=3), participants=[(active, Attendance.EXCUSED)])
 
 
 @pytest.fixture

@@ -21,8 +21,8 @@ from cases.episodes.models import Case
 from core.audit import AuditEvent
 from core.extensions import db
 from intake.flags.models import Flag, FlagSeverity
-from scheduling.sessions.models import Attendance, SessionParticipant, SessionType, TherapySession
-from tests.factories import make_bed, make_case, make_user, statements
+from scheduling.sessions.models import Attendance
+from tests.factories import make_bed, make_case, make_group_session, make_user, statements
 
 AS_OF = date(2030, 6, 10)
 MIDNIGHT = datetime.combine(AS_OF, time.min, tzinfo=UTC)
@@ -36,30 +36,6 @@ def _flag(client_id: int, type_: str, category: str, severity: FlagSeverity) -> 
     db.session.add(
         Flag(client_id=client_id, type=type_, category=category, severity=severity, source_kind="m")
     )
-
-
-def _session(facilitator: int, starts: datetime, participants=()) -> None:
-    s = TherapySession(
-        type=SessionType.GROUP,
-        facilitator_id=facilitator,
-        starts_at=starts,
-        ends_at=starts + timedelta(hours=1),
-        capacity=8,
-    )
-    db.session.add(s)
-    db.session.flush()
-    for case_id, attendance in participants:
-        case = db.session.get(Case, case_id)
-        db.session.add(
-            SessionParticipant(
-                session_id=s.id,
-                case_id=case_id,
-                client_id=case.client_id,
-                starts_at=s.starts_at,
-                ends_at=s.ends_at,
-                attendance=attendance,
-            )
-        )
 
 
 def _discharge(case_id: int, counsellor: int, reason: str, level: str, contact: int | None):
@@ -108,10 +84,11 @@ def build_centre(prefix: str = "") -> dict[str, int]:
     _discharge(make_case(b), b, "against_advice", "3.7", contact=20)
     _discharge(make_case(b), b, "transferred", "1", contact=None)
     for day in (1, 2, 3):
-        _session(b, MIDNIGHT + timedelta(days=day))
-    _session(a, MIDNIGHT - timedelta(days=4), [(active, Attendance.ATTENDED)])
-    _session(b, MIDNIGHT - timedelta(days=5), [(c_, Attendance.ABSENT) for c_ in b_cases[:1]])
-    _session(b, MIDNIGHT - timedelta(days=6), [(b_cases[1], Attendance.LATE)])
+        make_group_session(b, MIDNIGHT + timedelta(days=day))
+    make_group_session(a, MIDNIGHT - timedelta(days=4), [(active, Attendance.ATTENDED)])
+    absent = [(c_, Attendance.ABSENT) for c_ in b_cases[:1]]
+    make_group_session(b, MIDNIGHT - timedelta(days=5), absent)
+    make_group_session(b, MIDNIGHT - timedelta(days=6), [(b_cases[1], Attendance.LATE)])
     db.session.flush()
     return {"a": a, "b": b, "c": c}
 
