@@ -5,17 +5,15 @@ has no network, so there only the statements are counted)."""
 
 from __future__ import annotations
 
-import tempfile
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 import sqlalchemy as sa
 from flask import Flask
 from flask_migrate import upgrade
-from psycopg import pq
 
+from bench.roundtrips import Counter
 from centre import create_app
 from core.audit import AuditEvent
 from core.extensions import db
@@ -69,49 +67,6 @@ def _paths(app: Flask, ids: dict[str, Any]) -> dict[str, str]:
         "assessment": f"/api/v1/assessments/{case['assessment_id']}",
         "note": f"/api/v1/notes/{note['id']}",
     }
-
-
-class Counter:
-    """Statements the engine runs and, on PostgreSQL, round trips in libpq's trace."""
-
-    def __init__(self, app: Flask) -> None:
-        with app.app_context():
-            self.engine = db.engine
-        self.statements = 0
-        self.seen: list[str] = []
-        self.traced: list[Any] = []
-        self.trace = Path(tempfile.mkdtemp()) / "libpq.trace"
-
-    def _count(self, _conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
-        if statement.startswith("BEGIN"):
-            return  # SQLite's own BEGIN IMMEDIATE (PostgreSQL's is in the round trips)
-        self.statements += 1
-        self.seen.append(" ".join(statement.split())[:150])
-
-    def __enter__(self) -> Counter:
-        self.engine.dispose()  # a new connection, traced from its first message
-        self.file = self.trace.open("w")
-        sa.event.listen(self.engine, "before_cursor_execute", self._count)
-        sa.event.listen(self.engine, "connect", self._traced)
-        return self
-
-    def _traced(self, dbapi_connection: Any, _record: Any) -> None:
-        if self.engine.dialect.name == "postgresql":
-            dbapi_connection.pgconn.trace(self.file.fileno())
-            dbapi_connection.pgconn.set_trace_flags(pq.Trace.SUPPRESS_TIMESTAMPS)
-            self.traced.append(dbapi_connection.pgconn)
-
-    def __exit__(self, *_: Any) -> None:
-        sa.event.remove(self.engine, "before_cursor_execute", self._count)
-        sa.event.remove(self.engine, "connect", self._traced)
-        for pgconn in self.traced:
-            pgconn.untrace()  # flushes libpq's buffer
-        self.engine.dispose()
-        self.file.close()
-
-    def round_trips(self) -> int:
-        lines = self.trace.read_text().splitlines()
-        return sum(1 for line in lines if line.split("\t")[:3:2] == ["B", "ReadyForQuery"])
 
 
 @pytest.mark.parametrize("kind", sorted(PINNED))
