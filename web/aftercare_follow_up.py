@@ -10,7 +10,6 @@ itself (built before the access ended) rather than a redirect they could not fol
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from flask import Response, redirect, request, url_for
@@ -31,26 +30,11 @@ from core.extensions import db
 from web.aftercare import OUTCOME_LABELS, bp
 from web.aftercare_plans import case_context
 from web.cases import staff_names
-from web.forms import FormInvalid, domain_errors, load
+from web.forms import FormInvalid, domain_errors, load, local_moment
 from web.pages import render
 from web.security import page
 
 LOCAL_MINUTE = "%Y-%m-%dT%H:%M"
-
-
-def _contact_time(raw: str) -> str | None:
-    """A `datetime-local` value as ISO 8601 with the centre's offset (None when blank; an
-    unreadable value goes on as typed, for the schema to name the field)."""
-    raw = raw.strip()
-    if not raw:
-        return None
-    try:
-        moment = datetime.fromisoformat(raw)
-    except ValueError:
-        return raw
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=centre_zone())
-    return moment.isoformat()
 
 
 def _plan(case: Case) -> AftercarePlan | None:
@@ -115,7 +99,7 @@ def complete(follow_up_id: int) -> Response:
         follow_up_id, actor=actor, action="follow_up.read_for_update", for_update=True
     )
     context = _context(found)  # before completing: the last one ends a counsellor's access
-    contact = _contact_time(request.form.get("contacted_at", ""))
+    contact = local_moment(request.form.get("contacted_at", ""))
     try:
         data = load(
             FollowUpCompleteSchema(), request.form, **({"contacted_at": contact} if contact else {})

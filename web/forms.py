@@ -11,11 +11,13 @@ schema or a service (`ValidationFailed(field=...)`) raised them, to render besid
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Any
 
 import marshmallow as ma
 from werkzeug.datastructures import MultiDict
 
+from core.clock import centre_zone
 from core.errors import DomainError
 from core.http import etag_of
 
@@ -118,3 +120,18 @@ def domain_errors(error: DomainError) -> Errors:
     fields = (error.errors or {}).get("json") if error.errors else None
     flat = flatten(fields) if fields else {}
     return flat or {"_form": [error.message]}
+
+
+def local_moment(raw: str) -> str | None:
+    """A `datetime-local` form value (no offset) as ISO 8601 in the centre's time zone; None
+    when blank; an unreadable value goes on as typed, for the schema to name the field."""
+    raw = raw.strip()
+    if not raw:
+        return None
+    try:
+        moment = datetime.fromisoformat(raw)
+    except ValueError:
+        return raw
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=centre_zone())
+    return moment.isoformat()

@@ -20,7 +20,6 @@ form (422, 409) comes back on a page with its values kept and each message besid
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 from flask import Blueprint, Response, redirect, request, url_for
@@ -43,7 +42,7 @@ from core.errors import DomainError, ValidationFailed
 from core.extensions import db
 from intake.flags import service as flags
 from web.charts import Band, bands_of, time_chart
-from web.forms import Errors, FormInvalid, domain_errors, load
+from web.forms import Errors, FormInvalid, domain_errors, load, local_moment
 from web.pages import render
 from web.security import page
 from web.tapers import plan_view
@@ -198,21 +197,6 @@ def withdrawal_section(case: Any, actor: Any) -> dict[str, Any]:
 # --- the form's route ----------------------------------------------------------------------------
 
 
-def _observed_at(raw: str) -> str | None:
-    """A datetime-local value (no offset) read as the centre's local time; anything else
-    as given, for the schema to name."""
-    raw = raw.strip()
-    if not raw:
-        return None
-    try:
-        moment = datetime.fromisoformat(raw)
-    except ValueError:
-        return raw
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=centre_zone())
-    return moment.isoformat()
-
-
 def _item_values(scale: WithdrawalScale, form: MultiDict) -> tuple[list[Any], Errors]:
     """The items in the scale's order from fields ``items.0``, ``items.1``, ...; an item
     left unanswered is named (its place held by 0 so nothing else is reported for it; the
@@ -243,7 +227,7 @@ def record(case_id: int) -> Response:
         raise ValidationFailed(f"Choose a withdrawal scale: {allowed_scales}.")
     items, missing = _item_values(scale, request.form)
     extra: dict[str, Any] = {"items": items}
-    observed_at = _observed_at(request.form.get("observed_at", ""))
+    observed_at = local_moment(request.form.get("observed_at", ""))
     if observed_at is not None:
         extra["observed_at"] = observed_at
     try:
