@@ -22,7 +22,7 @@ from core.errors import DomainError
 from core.extensions import db
 from core.http import paginate
 from web.forms import FormInvalid, domain_errors, flatten, load
-from web.pages import render
+from web.pages import page_count, render
 from web.security import page
 
 bp = Blueprint("admin", __name__)
@@ -51,12 +51,28 @@ def query_args(schema: ma.Schema, **converted: Any) -> dict[str, Any]:
 
 
 def page_links(found: dict[str, Any]) -> dict[str, int | None]:
-    """The previous and next page numbers of a paginated result (None at either end)."""
-    pages = max((found["total"] + found["per_page"] - 1) // found["per_page"], 1)
+    """The previous and next page numbers of a paginated result (None at either end; a total
+    that is only a lower bound always has a next page: `web.pages.page_count`)."""
+    pages = page_count(found)
     return {
         "pages": pages,
         "previous": found["page"] - 1 if found["page"] > 1 else None,
         "next": found["page"] + 1 if found["page"] < pages else None,
+    }
+
+
+#: what a list page shows when its filters were refused.
+NOTHING_FOUND: dict[str, Any] = {"items": [], "page": 1, "per_page": 50, "total": 0}
+
+
+def listing(found: dict[str, Any], errors: dict[str, Any] | None) -> dict[str, Any]:
+    """A list page's shared context: the page of results, its links, the filters kept."""
+    return {
+        "found": found,
+        "links": page_links(found),
+        "filters": kept_filters(),
+        "filtered": filtered(),
+        "errors": errors or {},
     }
 
 
@@ -72,7 +88,7 @@ def filtered() -> bool:
 
 def _staff_list(status: int = 200, errors: Any = None) -> Response:
     """The list page; with `errors` (bad filters) the form alone, naming the fields."""
-    found: dict[str, Any] = {"items": [], "page": 1, "per_page": 50, "total": 0}
+    found = NOTHING_FOUND
     if not errors:
         args = query_args(StaffQuerySchema())
         stmt = staff_service.list_staff(args.get("role"), args.get("active"), include_inactive=True)
@@ -80,11 +96,7 @@ def _staff_list(status: int = 200, errors: Any = None) -> Response:
     return render(
         "admin/staff.html",
         status,
-        found=found,
-        links=page_links(found),
-        filters=kept_filters(),
-        filtered=filtered(),
-        errors=errors or {},
+        **listing(found, errors),
         role_labels=ROLE_LABELS,
         role_options=ROLE_OPTIONS,
         active_options=ACTIVE_OPTIONS,

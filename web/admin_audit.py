@@ -21,7 +21,7 @@ from auth.permissions import Permission, allowed, current_actor
 from core.audit_trail import AuditQuerySchema, read_events
 from core.clock import centre_zone
 from core.extensions import db
-from web.admin import bp, filtered, kept_filters, page_links, query_args
+from web.admin import NOTHING_FOUND, bp, listing, query_args
 from web.audit_actions import KNOWN_ACTIONS
 from web.forms import FormInvalid
 from web.pages import render
@@ -71,7 +71,7 @@ def _audit_page(status: int = 200, errors: Any = None) -> Response:
     """The trail page; with `errors` (bad filters) the form alone, naming the fields. The
     user filter offers every account, deactivated ones too (one query, which also names
     the users in the table); the action filter, the known action names."""
-    found: dict[str, Any] = {"items": [], "page": 1, "per_page": 50, "total": 0}
+    found = NOTHING_FOUND
     if not errors:
         found = _events(audit_filters())
         db.session.commit()
@@ -79,11 +79,7 @@ def _audit_page(status: int = 200, errors: Any = None) -> Response:
     return render(
         "admin/audit.html",
         status,
-        found=found,
-        links=page_links(found),
-        filters=kept_filters(),
-        filtered=filtered(),
-        errors=errors or {},
+        **listing(found, errors),
         staff_options=[(row.id, f"{row.name} ({row.email})") for row in staff],
         staff_names={row.id: row.name for row in staff},
         action_options=action_options(errors),

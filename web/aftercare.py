@@ -24,7 +24,7 @@ from auth.permissions import Permission, allowed, current_actor
 from core.extensions import db
 from web.cases import staff_names
 from web.forms import Errors, flatten
-from web.pages import render
+from web.pages import page_count, render
 from web.security import page
 
 bp = Blueprint("aftercare", __name__)
@@ -113,7 +113,7 @@ def follow_ups() -> Response:
     found = _listed(actor, chosen, args)
     names = staff_names(f.assigned_to_id for f in found["items"])
     db.session.commit()
-    pages = max((found["total"] + PER_PAGE - 1) // PER_PAGE, 1)
+    pages = page_count(found)
     return render(
         "aftercare/follow_ups.html",
         chosen=chosen,

@@ -29,7 +29,7 @@ from core.errors import DomainError, ValidationFailed
 from core.extensions import db
 from core.http import page_args_schema
 from web.forms import FormInvalid, domain_errors, flatten, load
-from web.pages import render
+from web.pages import page_count, render
 from web.security import page
 
 bp = Blueprint("beds", __name__)
@@ -115,9 +115,9 @@ def board_page(status: int = 200, **extra: Any) -> Response:
         board=board,
         units=units_of(board["items"]),
         tally=_tally(board["items"]),
-        pages=_pages(board["total"], args["per_page"]),
+        pages=page_count(board),
         waitlist=waiting,
-        waitlist_pages=_pages(waiting["total"], WAITLIST_PER_PAGE),
+        waitlist_pages=page_count(waiting),
         args=args,
         free_beds=free,
         bed_options=[(b.id, bed_label(b)) for b in free],
@@ -126,11 +126,6 @@ def board_page(status: int = 200, **extra: Any) -> Response:
         outcome=outcome,
         **extra,
     )
-
-
-def _pages(total: int, per_page: int) -> int:
-    """How many pages a list of `total` has (at least one, for the pager's "of N")."""
-    return max((total + per_page - 1) // per_page, 1)
 
 
 @bp.get("/beds")

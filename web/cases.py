@@ -36,7 +36,7 @@ from core.errors import NotFound
 from core.extensions import db
 from intake.assessments.placement import INPATIENT_LEVELS, LEVEL_NAMES, LEVELS
 from intake.clients import service as clients
-from web.pages import render
+from web.pages import page_count, render
 from web.security import page
 from web.tapers import taper_section
 from web.withdrawal import withdrawal_section
@@ -171,7 +171,7 @@ def _clinical(case: Case, actor: User) -> dict[str, Any]:
         "notes": found["items"],
         "notes_total": found["total"],
         "notes_page": found["page"],
-        "notes_pages": max((found["total"] + NOTES_PER_PAGE - 1) // NOTES_PER_PAGE, 1),
+        "notes_pages": page_count(found),
         "plan": plan,
         "plan_versions": versions,
         "follow_ups": due,

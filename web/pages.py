@@ -68,3 +68,13 @@ def install(bp: Blueprint) -> None:
     bp.register_error_handler(DomainError, _error_page)
     bp.add_app_template_global(etag_of, "version_tag")  # a form's hidden version
     bp.add_app_template_filter(local)
+
+
+def page_count(found: dict[str, Any]) -> int:
+    """How many pages a paged result has, for a pager's "of N" and its next link: at least
+    one, and past the current page when the total is only a lower bound
+    (`core.http.TOTAL_CAP`), so the next page is always reachable."""
+    pages = max((found["total"] + found["per_page"] - 1) // found["per_page"], 1)
+    if found.get("total_is_lower_bound"):
+        return max(pages, found["page"] + 1)
+    return pages

@@ -14,6 +14,7 @@ import pytest
 import sqlalchemy as sa
 
 from auth.models import User
+from core import http
 from core.audit import AuditEvent
 from core.extensions import db
 from tests.factories import make_client, make_user, statements
@@ -177,6 +178,14 @@ def test_paging_keeps_the_filters(manager, probes):
     assert "action=test.probe" in link and "per_page=2" in link and "page=2" in link
     second = manager.get(link).get_data(as_text=True)
     assert re.findall(r"<td>probe (\d+)</td>", second) == ["3", "2"]
+
+
+def test_past_the_counted_total_there_is_still_a_next_page(manager, probes, monkeypatch):
+    monkeypatch.setattr(http, "TOTAL_CAP", 2)  # the trail holds 5 probes; 2 are counted
+    first = manager.get("/admin/audit?action=test.probe&per_page=2").get_data(as_text=True)
+    assert 'rel="next"' in first
+    last = manager.get("/admin/audit?action=test.probe&per_page=2&page=3").get_data(as_text=True)
+    assert 'rel="next"' not in last
 
 
 @pytest.mark.parametrize(
