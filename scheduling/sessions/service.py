@@ -185,11 +185,9 @@ def week_sessions(
     room_id: int | None = None,
 ) -> list[TherapySession]:
     """The sessions the actor may see overlapping [lo, hi), for one facilitator or one room.
-    Bounded on both sides of `starts_at` (a session lasts at most a day), so the
+    `list_sessions` bounds `starts_at` on both sides (a session lasts at most a day), so the
     (facilitator, start) and (room, start) indexes keep it flat however long the history."""
-    stmt = list_sessions(actor=actor, from_=lo, to=hi, facilitator_id=facilitator_id).where(
-        TherapySession.starts_at > lo - MAX_SESSION_LENGTH
-    )
+    stmt = list_sessions(actor=actor, from_=lo, to=hi, facilitator_id=facilitator_id)
     if room_id is not None:
         stmt = stmt.where(TherapySession.room_id == room_id)
     return list(db.session.execute(stmt).scalars())
