@@ -13,21 +13,18 @@ from typing import Any
 
 from flask import Response, redirect, request, url_for
 
-from aftercare.discharge import service as discharging
 from auth.permissions import Permission, current_actor
 from cases.episodes import beds
 from cases.episodes import service as episodes
 from cases.episodes.models import client_of_case
 from cases.episodes.rules import DISCHARGE_REASONS, CaseStatus
-from cases.episodes.schemas import DischargeSchema
 from core.audit import finds_client
 from core.clock import centre_today
-from core.errors import DomainError
 from core.extensions import db
 from intake.clients import service as clients
 from web.beds import bed_label, bp
+from web.case_changes import submit_discharge
 from web.cases import DISCHARGE_LABELS, MISSING_LABELS
-from web.forms import FormInvalid, domain_errors, load
 from web.pages import render
 from web.security import page
 
@@ -84,16 +81,9 @@ def _refused(case_id: int, status: int, errors: Any, missing: list[str] | None =
 def discharge(case_id: int) -> Response:
     """Discharge, then back to the board saying what became of the bed the case was in."""
     bed_id = beds.bed_of_case(case_id)
-    try:
-        data = load(DischargeSchema(), request.form)
-        discharging.discharge(case_id, actor=current_actor(), **data)
-    except FormInvalid as invalid:
-        return _refused(case_id, 422, invalid.errors)
-    except DomainError as error:
-        if error.code == 404:
-            raise
-        missing = list(error.extra.get("missing") or [])
-        return _refused(case_id, error.code, domain_errors(error), missing)
+    refused = submit_discharge(case_id)
+    if refused is not None:
+        return _refused(case_id, *refused)
     db.session.commit()
     where = {"discharged": case_id, **({"bed": bed_id} if bed_id is not None else {})}
     return redirect(url_for("web.beds.board", **where) + "#outcome", 303)

@@ -37,6 +37,22 @@ def _refused(case_id: int, status: int, prefix: str, errors: Any, **extra: Any) 
     )
 
 
+def submit_discharge(case_id: int) -> tuple[int, Any, list[str]] | None:
+    """The posted discharge form through the API's schema and service (the case page's form
+    and the bed board's alike): None when done, else (status, errors by field, what a
+    completed discharge lacks). An unknown or hidden case stays a 404."""
+    try:
+        data = load(DischargeSchema(), request.form)
+        discharging.discharge(case_id, actor=current_actor(), **data)
+    except FormInvalid as invalid:
+        return 422, invalid.errors, []
+    except DomainError as error:
+        if error.code == 404:
+            raise
+        return error.code, domain_errors(error), list(error.extra.get("missing") or [])
+    return None
+
+
 def _update(case_id: int, fields: tuple[str, ...], prefix: str, anchor: str) -> Response:
     """PATCH /cases/<id> for a form posting `fields`, with the version the form was based
     on (stale: 412, nothing changed)."""
@@ -82,17 +98,9 @@ def reassign(case_id: int) -> Response:
 def discharge(case_id: int) -> Response:
     """Discharge: `completed` needs an agreed aftercare plan (409 naming what is
     `missing`); any discharge schedules the follow-ups, shown on the case page after."""
-    try:
-        data = load(DischargeSchema(), request.form)
-        discharging.discharge(case_id, actor=current_actor(), **data)
-    except FormInvalid as invalid:
-        return _refused(case_id, 422, "discharge", invalid.errors)
-    except DomainError as error:
-        if error.code == 404:
-            raise
-        missing = list(error.extra.get("missing") or [])
-        return _refused(
-            case_id, error.code, "discharge", domain_errors(error), discharge_missing=missing
-        )
+    refused = submit_discharge(case_id)
+    if refused is not None:
+        status, errors, missing = refused
+        return _refused(case_id, status, "discharge", errors, discharge_missing=missing)
     db.session.commit()
     return redirect(url_for("web.cases.show", case_id=case_id) + "#discharge", 303)
