@@ -8,12 +8,9 @@ from __future__ import annotations
 
 from flask import Response
 
-from auth.models import CredentialKind
 from auth.permissions import Permission, current_actor
-from auth.service import issue_credential, revoke_all
-from core import audit
 from core.extensions import db
-from scheduling.calendars.views import _public_feed_url
+from scheduling.calendars import service as calendar
 from web.calendar import bp
 from web.pages import render
 from web.security import page
@@ -23,19 +20,15 @@ from web.security import page
 @page(Permission.OWN_CALENDAR)
 def subscribe() -> Response:
     """A new feed URL (the previous one stops working)."""
-    actor = current_actor()
-    revoke_all(actor.id, kinds=[CredentialKind.CALENDAR])
-    issued = issue_credential(actor, CredentialKind.CALENDAR, label="calendar feed")
+    _token, url = calendar.issue_feed_token(current_actor())
     db.session.commit()
-    return render("calendar/subscription.html", feed_url=_public_feed_url(actor.id, issued.secret))
+    return render("calendar/subscription.html", feed_url=url)
 
 
 @bp.post("/calendar/subscription/revoke")
 @page(Permission.OWN_CALENDAR)
 def revoke() -> Response:
     """Revoke the feed URL: calendar programs subscribed to it get nothing more."""
-    actor = current_actor()
-    revoke_all(actor.id, kinds=[CredentialKind.CALENDAR])
-    audit.record("auth.calendar.revoke", actor=actor, record_type="user", record_id=actor.id)
+    calendar.revoke_feed_token(current_actor())
     db.session.commit()
     return render("calendar/subscription.html", feed_url=None, revoked=True)

@@ -13,13 +13,17 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from urllib.parse import urlsplit
 
 import sqlalchemy as sa
+from flask import current_app
 from icalendar import Calendar, Event
 
-from auth.models import User
+from auth.models import CredentialKind, User
+from auth.service import issue_credential, revoke_all
 from cases.episodes.models import Case
 from core import audit
+from core.config import DEFAULT_PUBLIC_URL
 from core.db import utcnow
 from core.extensions import db
 from intake.clients.models import Client
@@ -171,3 +175,30 @@ def case_sessions(case_id: int) -> list[TherapySession]:
         .order_by(TherapySession.starts_at)
     )
     return list(db.session.execute(stmt).scalars())
+
+
+# --- the subscription token ----------------------------------------------------------------
+
+
+def public_feed_url(staff_id: int, token: str) -> str:
+    """The feed's absolute URL under the configured `PUBLIC_URL`, never the request's
+    `Host` header (which a caller, or a proxy, controls)."""
+    base = urlsplit(current_app.config.get("PUBLIC_URL") or DEFAULT_PUBLIC_URL)
+    adapter = current_app.url_map.bind(
+        base.netloc, script_name=base.path or "/", url_scheme=base.scheme or "https"
+    )
+    values = {"staff_id": staff_id, "token": token}
+    return adapter.build("calendars.staff_calendar", values, force_external=True)
+
+
+def issue_feed_token(actor: User) -> tuple[str, str]:
+    """A feed token for the actor's own calendar and its URL; the previous one is revoked."""
+    revoke_all(actor.id, kinds=[CredentialKind.CALENDAR])
+    issued = issue_credential(actor, CredentialKind.CALENDAR, label="calendar feed")
+    return issued.secret, public_feed_url(actor.id, issued.secret)
+
+
+def revoke_feed_token(actor: User) -> None:
+    """Revoke the actor's feed token (subscribed programs get 401 from then on), audited."""
+    revoke_all(actor.id, kinds=[CredentialKind.CALENDAR])
+    audit.record("auth.calendar.revoke", actor=actor, record_type="user", record_id=actor.id)

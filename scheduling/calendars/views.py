@@ -4,9 +4,8 @@ feeds of a counsellor's sessions and of a case's sessions."""
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import urlsplit
 
-from flask import Response, current_app, request
+from flask import Response, request
 from flask_login import current_user
 from flask_smorest import Blueprint
 
@@ -18,10 +17,9 @@ from auth.permissions import (
     permission_required,
     public,
 )
-from auth.service import issue_credential, resolve_credential, revoke_all
+from auth.service import resolve_credential
 from cases.episodes.models import client_of_case
 from cases.episodes.service import get_case
-from core import audit
 from core.audit import finds_client
 from core.errors import Unauthorized, not_found
 from core.extensions import db
@@ -29,7 +27,6 @@ from scheduling.calendars import service as calendar
 from scheduling.calendars.schemas import CalendarTokenSchema
 
 #: Where the app is reached when the configuration does not say (core.config's default).
-DEFAULT_PUBLIC_URL = "http://127.0.0.1:5000"
 
 
 bp = Blueprint("calendars", __name__, url_prefix="/api/v1", description="Calendar feeds")
@@ -44,28 +41,15 @@ def _ics(body: bytes, name: str) -> Response:
     return response
 
 
-def _public_feed_url(staff_id: int, token: str) -> str:
-    """The feed's absolute URL under the configured `PUBLIC_URL`, never the request's
-    `Host` header (which a caller, or a proxy, controls)."""
-    base = urlsplit(current_app.config.get("PUBLIC_URL") or DEFAULT_PUBLIC_URL)
-    adapter = current_app.url_map.bind(
-        base.netloc, script_name=base.path or "/", url_scheme=base.scheme or "https"
-    )
-    values = {"staff_id": staff_id, "token": token}
-    return adapter.build("calendars.staff_calendar", values, force_external=True)
-
-
 @bp.post("/auth/calendar-token")
 @permission_required(Permission.OWN_CALENDAR)
 @bp.response(201, CalendarTokenSchema)
 def issue_calendar_token() -> Any:
     """A feed token for your own calendar (`?token=` on your staff feed), for calendar
     programs that send no headers. Issuing one revokes the previous one."""
-    actor = current_actor()
-    revoke_all(actor.id, kinds=[CredentialKind.CALENDAR])
-    issued = issue_credential(actor, CredentialKind.CALENDAR, label="calendar feed")
+    token, url = calendar.issue_feed_token(current_actor())
     db.session.commit()
-    return {"token": issued.secret, "feed_url": _public_feed_url(actor.id, issued.secret)}
+    return {"token": token, "feed_url": url}
 
 
 @bp.delete("/auth/calendar-token")
@@ -73,9 +57,7 @@ def issue_calendar_token() -> Any:
 @bp.response(204)
 def revoke_calendar_token() -> Any:
     """Revoke your feed token: subscribed calendar programs get 401 from then on."""
-    actor = current_actor()
-    revoke_all(actor.id, kinds=[CredentialKind.CALENDAR])
-    audit.record("auth.calendar.revoke", actor=actor, record_type="user", record_id=actor.id)
+    calendar.revoke_feed_token(current_actor())
     db.session.commit()
     return Response(status=204)
 
