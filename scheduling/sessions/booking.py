@@ -95,7 +95,7 @@ def _occurrences(data: dict[str, Any]) -> list[Occurrence]:
     )
 
 
-def _checked_occurrences(data: dict[str, Any]) -> list[Occurrence]:
+def checked_occurrences(data: dict[str, Any]) -> list[Occurrence]:
     family = data.get("family_members") or []
     try:
         rules.check_times(data["starts_at"], data["ends_at"])
@@ -109,7 +109,7 @@ def _checked_occurrences(data: dict[str, Any]) -> list[Occurrence]:
 
 def book_session(data: dict[str, Any], *, actor: User) -> tuple[int | None, list[TherapySession]]:
     """Book a session, or every occurrence of a weekly series (all or none)."""
-    occurrences = _checked_occurrences(data)
+    occurrences = checked_occurrences(data)
     family = data.get("family_members") or []
     lead = facilitator(data["facilitator_id"])
     room = room_in_service(data.get("room_id"))

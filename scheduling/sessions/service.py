@@ -41,9 +41,9 @@ from scheduling.sessions.access import (
 )
 from scheduling.sessions.booking import (
     BOOKABLE,
-    _checked_occurrences,
     book_session,
     cancel_session,
+    checked_occurrences,
     facilitator,
     require_bookable,
     room_in_service,
@@ -198,7 +198,7 @@ def booking_conflicts(data: dict[str, Any], *, actor: User) -> list[dict[str, An
     422s and a closed case's 409 raise as there, and the double-booking and capacity
     conflicts come back as the list `book_session`'s 409 would carry (same `find_conflicts`).
     For the booking form's check as it is filled in; the booking checks again under locks."""
-    occurrences = _checked_occurrences(data)
+    occurrences = checked_occurrences(data)
     lead = facilitator(data["facilitator_id"])
     room = room_in_service(data.get("room_id"))
     cases = cases_in_body(data["case_ids"], actor, "case_ids")
