@@ -8,13 +8,13 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from auth import mfa, staff
+from auth.credentials import DEMO_PASSWORD
 from auth.models import Role, User
-from auth.service import DEMO_PASSWORD
 from core.errors import DomainError
 from core.extensions import db
 
 #: Demo-only accounts sharing DEMO_PASSWORD (seed-demo refuses to run in production, and
-#: in production they cannot sign in: `auth.service.demo_refused`).
+#: in production they cannot sign in: `auth.credentials.demo_refused`).
 DEMO_ACCOUNTS = [
     (Role.INTAKE, "intake@demo.centre", "Ida Intake"),
     (Role.COUNSELLOR, "counsellor@demo.centre", "Colm Counsellor"),

@@ -11,14 +11,15 @@ import hmac
 
 from flask import Flask, Response, current_app, g, request
 
+from auth.credentials import resolve_for_request
 from auth.models import Credential, CredentialKind, Role, User
-from auth.service import resolve_credential
 from core.config import ConfigError
 from core.errors import Forbidden, Unauthorized
 from core.extensions import db, login_manager
 
 AUTH_COOKIE = "tc_auth"
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+READ_METHODS = frozenset({"GET", "HEAD"})
 
 
 def _bearer_secret() -> str | None:
@@ -34,24 +35,36 @@ def load_user_from_request(_request: object) -> User | None:
     """Find the live credential behind this request; None means anonymous (401 later)."""
     secret = _bearer_secret()
     if secret:
-        credential = resolve_credential(secret, {CredentialKind.BEARER, CredentialKind.ENROLMENT})
+        kinds = {CredentialKind.BEARER, CredentialKind.ENROLMENT}
+        credential, emergency = _resolve(secret, kinds)
         by_cookie = False
     elif request.cookies.get(AUTH_COOKIE):
         kinds = {CredentialKind.COOKIE, CredentialKind.ENROLMENT}
-        credential = resolve_credential(request.cookies[AUTH_COOKIE], kinds)
+        credential, emergency = _resolve(request.cookies[AUTH_COOKIE], kinds)
         by_cookie = True
     else:
-        credential = None
+        return None
     if credential is None:
         return None
     if credential.kind is CredentialKind.ENROLMENT and by_cookie != bool(credential.csrf_token):
         return None  # an enrolment-only session is used the way it was issued, never else
+    g.emergency_access_live = emergency
     if db.session.is_modified(credential):
         # The idle clock's touch must outlive read-only and failed requests, which never
         # commit; the user is loaded before the route does any work, so only it is saved.
         db.session.commit()
     g.credential = credential
     return credential.user
+
+
+def _resolve(secret: str, kinds: set[CredentialKind]) -> tuple[Credential | None, bool | None]:
+    """The credential and its emergency access answer; on a GET of a route that reads one
+    record (`auth.credentials.reads_record`), that record too, in the same statement."""
+    read = getattr(current_app.view_functions.get(request.endpoint or ""), "record_read", None)
+    record_id = (request.view_args or {}).get(read.param) if read is not None else None
+    if request.method not in READ_METHODS or not isinstance(record_id, int):
+        return resolve_for_request(secret, kinds)
+    return resolve_for_request(secret, kinds, read, record_id)
 
 
 @login_manager.unauthorized_handler
@@ -69,14 +82,12 @@ def may_hold_emergency_access(user_id: int) -> bool:
     credential = current_credential()
     if credential is None or credential.user_id != user_id:
         return True
-    return credential.emergency_access_live is not False
+    return g.get("emergency_access_live") is not False
 
 
 def forget_emergency_access_answer() -> None:
     """After a grant is made in this request: the credential's answer is stale, ask again."""
-    credential = current_credential()
-    if credential is not None:
-        credential.emergency_access_live = None
+    g.pop("emergency_access_live", None)
 
 
 def is_enrolment_only(credential: Credential | None) -> bool:

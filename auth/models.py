@@ -8,7 +8,7 @@ from datetime import datetime
 
 import sqlalchemy as sa
 from flask_login import UserMixin
-from sqlalchemy.orm import Mapped, mapped_column, query_expression, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.db import Base, TimestampMixin, UTCDateTime, VersionedMixin, enum_column, utcnow
 
@@ -83,10 +83,6 @@ class Credential(Base):
 
     #: loaded with the credential in one query; the request's user comes from here.
     user: Mapped[User] = relationship(lazy="joined", innerjoin=True)
-    #: not a column: whether the user held a live emergency access membership when the
-    #: credential was resolved (`auth.service.resolve_credential` asks in the same query),
-    #: so an audited read need not ask again (`privacy.emergency`). None when not asked.
-    emergency_access_live: Mapped[bool | None] = query_expression()
 
 
 class TotpFactor(Base):
@@ -143,7 +139,7 @@ class CaseloadMembership(Base):
     or discharges a case, and by emergency access (break the glass) for a few hours. Rows
     are ended (`ended_at`), never deleted, so past access stays on record. A row is active
     until its `ended_at` (none: until it is ended); caseload filters use the active rows
-    (`auth.permissions.caseload_client_ids`). Only an `emergency` row is written with its
+    (`auth.caseload.caseload_client_ids`). Only an `emergency` row is written with its
     end in the future."""
 
     __tablename__ = "caseload_memberships"

@@ -15,13 +15,11 @@ from copy import deepcopy
 from functools import wraps
 from typing import Any, TypeVar
 
-import sqlalchemy as sa
 from flask import g, request
 from flask_login import current_user
 
 from auth.login import check_csrf, current_credential, is_enrolment_only
-from auth.models import CaseloadMembership, Role, User
-from core.db import utcnow
+from auth.models import Role, User
 from core.errors import Forbidden, Unauthorized
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -109,9 +107,6 @@ ROLES_FOR: dict[Permission, frozenset[Role]] = {
     Permission.EMERGENCY_ACCESS_REVIEW: frozenset({M}),
 }
 
-#: Roles whose access to client data is limited to their own caseload.
-CASELOAD_SCOPED_ROLES = frozenset({CO})
-
 #: Endpoints a user who must change their password may still use.
 _ALLOWED_BEFORE_PASSWORD_CHANGE = {"auth.me", "auth.logout", "auth.change_password"}
 #: Endpoints an enrolment-only session (a user who must enrol in MFA first) may use.
@@ -182,34 +177,3 @@ def _endpoint() -> str | None:
 def current_actor() -> User:
     """The signed-in user, for views to pass to services as `actor=`."""
     return current_user._get_current_object()  # type: ignore[attr-defined]
-
-
-def is_caseload_scoped(user: User) -> bool:
-    return user.role in CASELOAD_SCOPED_ROLES
-
-
-def caseload_client_ids(staff_id: int) -> sa.Select[tuple[int]]:
-    """A subquery of the client ids on a staff member's active caseload: memberships not
-    ended, or ending later than now (a live emergency access grant, whose membership is
-    written with its end: so it counts like any other until then, and not a moment after)."""
-    ended_at = CaseloadMembership.ended_at
-    return sa.select(CaseloadMembership.client_id).where(
-        CaseloadMembership.staff_id == staff_id, sa.or_(ended_at.is_(None), ended_at > utcnow())
-    )
-
-
-def client_visibility(user: User, client_id_column: Any) -> sa.ColumnElement[bool]:
-    """SQL predicate: may `user` see rows whose client is `client_id_column`?"""
-    if not is_caseload_scoped(user):
-        return sa.true()
-    return client_id_column.in_(caseload_client_ids(user.id))
-
-
-def can_see_client(user: User, client_id: int, session: Any) -> bool:
-    """The per-record form of `client_visibility`, for single-record routes."""
-    if not is_caseload_scoped(user):
-        return True
-    stmt = sa.select(
-        sa.exists(caseload_client_ids(user.id).where(CaseloadMembership.client_id == client_id))
-    )
-    return bool(session.execute(stmt).scalar())

@@ -12,8 +12,6 @@ requires it (MFA_REQUIRED_ROLES) and who has not enrolled gets an enrolment-only
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
@@ -21,9 +19,14 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app
-from sqlalchemy.orm import with_expression
 
 from auth import mfa
+from auth.credentials import (
+    demo_refused,
+    normalise_email,
+    resolve_credential,
+    secret_digest,
+)
 from auth.lockout import count_attempt, record_failure, refund_attempt
 from auth.models import CaseloadMembership, Credential, CredentialKind, MembershipKind, User
 from auth.passwords import burn_verification, verify_password
@@ -31,10 +34,6 @@ from core import audit
 from core.db import utcnow
 from core.errors import Unauthorized
 from core.extensions import db
-
-#: Demo accounts live under this domain; the demo password is printed by `seed-demo`.
-DEMO_EMAIL_DOMAIN = "demo.centre"
-DEMO_PASSWORD = "lantern-harbour-2026"
 
 MFA_REQUIRED = "Enter the code from your authenticator app, or one of your recovery codes."
 WRONG_CODE = "That code is wrong, was used already or has expired."
@@ -56,30 +55,7 @@ class IssuedCredential:
     secret: str
 
 
-def normalise_email(email: str) -> str:
-    return email.strip().lower()
-
-
-def secret_digest(secret: str) -> str:
-    return hashlib.sha256(secret.encode()).hexdigest()
-
-
 # --- login (counting and lockout: auth.lockout) ----------------------------------------
-
-
-def is_demo_account(email: str) -> bool:
-    return normalise_email(email).endswith("@" + DEMO_EMAIL_DOMAIN)
-
-
-def demo_refused(email: str, password: str | None = None) -> bool:
-    """In production nobody signs in as a demo account or with the published demo
-    password (e.g. a database seeded before it went live)."""
-    if current_app.config["ENV_NAME"] != "production":
-        return False
-    published = password is not None and hmac.compare_digest(
-        password.encode(), DEMO_PASSWORD.encode()
-    )
-    return is_demo_account(email) or published
 
 
 def authenticate(email: str, password: str) -> User:
@@ -253,46 +229,6 @@ def reset_mfa(user: User, *, actor: User) -> None:
         record_id=user.id,
         detail={"factor_count": int(had)},
     )
-
-
-# --- resolving a request's credential ------------------------------------------------------
-
-
-def _live_emergency_access() -> sa.Exists:
-    """Whether the credential's user holds an emergency access membership not yet run out."""
-    return sa.exists().where(
-        CaseloadMembership.staff_id == Credential.user_id,
-        CaseloadMembership.kind == MembershipKind.EMERGENCY,
-        CaseloadMembership.ended_at > utcnow(),
-    )
-
-
-def resolve_credential(secret: str, kinds: set[CredentialKind]) -> Credential | None:
-    """The live credential for a presented secret, or None (revoked, expired, idle, unknown,
-    its user deactivated, or a demo account in production). Touches `last_seen_at` at most
-    once a minute. Calendar feed tokens expire after CALENDAR_TOKEN_DAYS."""
-    stmt = (
-        sa.select(Credential)
-        .where(Credential.secret_hash == secret_digest(secret))
-        .options(with_expression(Credential.emergency_access_live, _live_emergency_access()))
-    )
-    credential = db.session.execute(stmt).scalar_one_or_none()
-    if credential is None:
-        return None
-    user = credential.user
-    now = utcnow()
-    if credential.kind not in kinds or credential.revoked_at is not None or not user.active:
-        return None
-    if demo_refused(user.email):
-        return None
-    if credential.expires_at is not None and credential.expires_at <= now:
-        return None
-    idle = timedelta(minutes=current_app.config["SESSION_IDLE_MINUTES"])
-    if credential.kind is CredentialKind.COOKIE and credential.last_seen_at + idle <= now:
-        return None
-    if now - credential.last_seen_at > timedelta(minutes=1):
-        credential.last_seen_at = now
-    return credential
 
 
 def revoke(credential: Credential, actor: User) -> None:

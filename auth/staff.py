@@ -10,9 +10,10 @@ from typing import Any
 import sqlalchemy as sa
 from flask import current_app
 
+from auth.credentials import is_demo_account, normalise_email
 from auth.models import CaseloadMembership, MembershipKind, Role, User
 from auth.passwords import hash_password, policy_problems, verify_password
-from auth.service import is_demo_account, normalise_email, revoke_all
+from auth.service import revoke_all
 from core import audit
 from core.db import utcnow
 from core.errors import Conflict, ValidationFailed

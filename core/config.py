@@ -6,7 +6,7 @@ start the app (`ConfigError`, naming the variable), never falls back to a defaul
   `prod` included, is refused: a typo must not start a production server with development
   settings (insecure cookies, a generated key, demo accounts).
 - In production `SECRET_KEY` and `PUBLIC_URL` (https) must be given; cookies are secure, and
-  demo accounts are refused (`seed-demo`, and any demo login: `auth.service.demo_refused`).
+  demo accounts are refused (`seed-demo`, and any demo login: `auth.credentials.demo_refused`).
 - `PUBLIC_URL` is the origin clients reach the service at (calendar feed URLs are built on
   it); default `http://127.0.0.1:5000`, the quick start's address.
 - `MFA_REQUIRED_ROLES`: the roles that cannot sign in without multi-factor authentication

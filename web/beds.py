@@ -1,6 +1,6 @@
 """Screen 9: the bed board — units, rooms and beds with their occupants as the caller may see
 them (`cases.episodes.beds.bed_board`, as `GET /api/v1/beds` serves it), the waitlist in
-admission order (`cases.episodes.service.waitlist`, as `GET /api/v1/waitlist`), admitting a
+admission order (`cases.episodes.beds.waitlist`, as `GET /api/v1/waitlist`), admitting a
 waitlisted case by hand into a free bed (clinicians) and, in `web.beds_discharge`, discharging
 from the board with what became of the freed bed.
 
@@ -21,7 +21,6 @@ from sqlalchemy.exc import IntegrityError
 
 from auth.permissions import Permission, allowed, current_actor
 from cases.episodes import beds
-from cases.episodes import service as episodes
 from cases.episodes.models import Bed, client_of_case
 from cases.episodes.schemas import CaseCreateSchema
 from core.audit import finds_client
@@ -103,7 +102,7 @@ def board_page(status: int = 200, **extra: Any) -> Response:
     actor = current_actor()
     args = board_args() if status < 400 else BoardArgsSchema().load({})
     board = beds.bed_board(actor=actor, page=args["page"], per_page=args["per_page"])
-    waiting = episodes.waitlist(actor=actor, page=args["waitlist_page"], per_page=WAITLIST_PER_PAGE)
+    waiting = beds.waitlist(actor=actor, page=args["waitlist_page"], per_page=WAITLIST_PER_PAGE)
     may_place = allowed(actor.role, Permission.CASE_PLACE)
     free = beds.free_beds() if may_place and waiting["items"] else []
     outcome = _outcome(args, actor)

@@ -35,7 +35,7 @@ def discharge_page(case_id: int, status: int = 200, **extra: Any) -> Response:
     case = episodes.get_case(case_id, actor=actor, action="case.read_for_discharge")
     # who is being discharged, named on the page as the case page's header names them.
     client = clients.get_client(case.client_id, actor=actor, action="client.read_for_case")
-    waiting = episodes.waitlist(actor=actor, page=1, per_page=1)["items"]
+    waiting = beds.waitlist(actor=actor, page=1, per_page=1)["items"]
     if status < 400:  # a refusal is rolled back, leaving one audit event (core.app)
         db.session.commit()
     return render(

@@ -18,8 +18,8 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from auth.caseload import client_visibility
 from auth.models import User
-from auth.permissions import client_visibility
 from core.clock import centre_today, centre_zone
 from core.extensions import db
 from intake.clients.models import Client

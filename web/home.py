@@ -15,9 +15,10 @@ from typing import Any
 import sqlalchemy as sa
 from flask import Blueprint, Response
 
+from auth.caseload import client_visibility
 from auth.models import Role, User
-from auth.permissions import Permission, allowed, client_visibility, current_actor
-from cases.episodes import service as episodes
+from auth.permissions import Permission, allowed, current_actor
+from cases.episodes import beds
 from cases.withdrawal.rules import WITHDRAWAL_INSTRUMENTS
 from core import audit
 from core.clock import centre_today
@@ -107,7 +108,7 @@ def _draft_assessments(me: User) -> list[Assessment]:
 def _waitlist(me: User) -> list[Any]:
     if me.role not in (Role.CLINICIAN, Role.MANAGER):
         return []
-    return episodes.waitlist(actor=me, page=1, per_page=LIMIT)["items"]
+    return beds.waitlist(actor=me, page=1, per_page=LIMIT)["items"]
 
 
 @bp.get("/")

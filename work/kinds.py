@@ -12,8 +12,8 @@ import sqlalchemy as sa
 from sqlalchemy.orm import aliased
 
 from aftercare.follow_ups.models import FollowUp
+from auth.caseload import caseload_client_ids, client_visibility
 from auth.models import CaseloadMembership, User
-from auth.permissions import caseload_client_ids, client_visibility
 from cases.episodes.models import Case
 from cases.episodes.rules import OPEN_STATUSES
 from cases.notes.models import Note

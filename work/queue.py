@@ -4,7 +4,7 @@ Every kind of item (`work.rules` says when each is listed and due) is one SELECT
 columns; a person's queue is their UNION ALL, so the whole queue is **one query** however many
 items it holds, plus one audit insert per record type shown (`core.audit.record_many`: every
 client record listed is audited). Each SELECT carries the caseload check
-(`auth.permissions.client_visibility`) and is only asked of roles that do that work.
+(`auth.caseload.client_visibility`) and is only asked of roles that do that work.
 
 The background sweep asks the same SELECTs centre-wide, joined to who is to be reminded (the
 assignee of a follow-up; the staff whose caseload holds the client otherwise; and whoever

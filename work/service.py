@@ -21,8 +21,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
+from auth.caseload import client_visibility
 from auth.models import CaseloadMembership, Role, User
-from auth.permissions import client_visibility
 from core import audit
 from core.db import utcnow
 from core.extensions import db

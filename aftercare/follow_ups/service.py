@@ -27,8 +27,8 @@ import sqlalchemy as sa
 from flask import current_app
 
 from aftercare.follow_ups.models import FollowUp, FollowUpOutcome
+from auth.caseload import client_visibility
 from auth.models import MembershipKind, User
-from auth.permissions import client_visibility
 from auth.service import end_caseload
 from cases.episodes.models import Case
 from cases.episodes.service import get_case

@@ -11,13 +11,14 @@ one query, and every occupant shown is audited."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
 
+from auth.caseload import client_visibility
 from auth.models import User
-from auth.permissions import client_visibility
 from cases.episodes.models import Bed, Case
 from cases.episodes.rules import CaseStatus, TransitionNotAllowed, check_transition
 from core import audit
@@ -25,6 +26,7 @@ from core.db import utcnow
 from core.errors import Conflict, InvalidTransition, ValidationFailed, not_found
 from core.extensions import db
 from core.http import get_or_404, one_or_404, paginate
+from core.shown import Shown
 from intake.clients.models import Client
 from intake.clients.service import initials
 
@@ -283,3 +285,27 @@ def bed_of_case(case_id: int) -> int | None:
     return db.session.execute(
         sa.select(Case.bed_id).where(Case.id == case_id, Case.status == CaseStatus.ADMITTED)
     ).scalar()
+
+
+@dataclass(frozen=True)
+class WaitlistEntry(Shown):
+    """A waitlisted case with its place in the queue (from 1, within what the caller sees)."""
+
+    record: Case
+    position: int
+
+
+def waitlist(*, actor: User, page: int, per_page: int) -> dict[str, Any]:
+    """Waitlisted cases in admission order (urgent review first, then time waitlisted), every
+    case shown audited."""
+    stmt = (
+        sa.select(Case)
+        .where(Case.status == CaseStatus.WAITLISTED, client_visibility(actor, Case.client_id))
+        .order_by(*WAITLIST_ORDER)
+    )
+    result = audit.audited_page(
+        stmt, page, per_page, actor=actor, action="waitlist.read", record_type="case"
+    )
+    first = (page - 1) * per_page + 1
+    entries = [WaitlistEntry(case, n) for n, case in enumerate(result["items"], start=first)]
+    return {**result, "items": entries}

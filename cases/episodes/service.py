@@ -9,19 +9,18 @@ open case per client, one admitted case per bed) back both up."""
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
 
+from auth.caseload import client_visibility
+from auth.credentials import RecordRead
 from auth.models import MembershipKind, Role, User
-from auth.permissions import client_visibility
 from auth.service import end_caseload, grant_caseload
 from cases.episodes import rules
 from cases.episodes.beds import (
-    WAITLIST_ORDER,
     admit,
     claim_free_bed,
     free_bed_and_admit_next,
@@ -35,8 +34,6 @@ from core.clock import centre_date, centre_today, start_of_centre_day
 from core.db import utcnow
 from core.errors import Conflict, InvalidTransition, ValidationFailed
 from core.extensions import db
-from core.http import one_or_404
-from core.shown import Shown
 from intake.assessments.models import Assessment, AssessmentStatus
 from intake.assessments.placement import INPATIENT_LEVELS, setting_for_level
 from intake.clients.service import get_client
@@ -58,15 +55,22 @@ def _audit(action: str, case: Case, actor: User | None, **detail: Any) -> None:
 # --- reading ----------------------------------------------------------------------------------
 
 
+#: A case as its page and `GET /cases/{id}` show it: with its care team and level history in
+#: the same statement (not two more selects); read with the credential on a GET.
+CASE_READ = RecordRead(
+    "case_id",
+    Case,
+    Case.client_id,
+    options=(joinedload(Case.care_team), joinedload(Case.level_history)),
+)
+
+
 def get_case(
     case_id: int, *, actor: User, action: str = "case.read", for_update: bool = False
 ) -> Case:
-    """A case the actor may see (404 otherwise). `for_update` locks its row (PostgreSQL)."""
-    stmt = sa.select(Case).where(Case.id == case_id, client_visibility(actor, Case.client_id))
-    if not for_update:
-        # the care team and level history in the same statement (not two more selects).
-        stmt = stmt.options(joinedload(Case.care_team), joinedload(Case.level_history))
-    case = one_or_404(stmt, "case", for_update=Case if for_update else None)
+    """A case the actor may see (404 otherwise). `for_update` locks its row (PostgreSQL).
+    A GET of the case has read it with its credential already (`CASE_READ`)."""
+    case = CASE_READ.one(case_id, actor, "case", for_update=for_update)
     _audit(action, case, actor)
     return case
 
@@ -100,30 +104,6 @@ def list_cases_page(*, actor: User, page: int, per_page: int, **filters: Any) ->
     return audit.audited_page(
         stmt, page, per_page, actor=actor, action="case.list", record_type="case"
     )
-
-
-@dataclass(frozen=True)
-class WaitlistEntry(Shown):
-    """A waitlisted case with its place in the queue (from 1, within what the caller sees)."""
-
-    record: Case
-    position: int
-
-
-def waitlist(*, actor: User, page: int, per_page: int) -> dict[str, Any]:
-    """Waitlisted cases in admission order (urgent review first, then time waitlisted), every
-    case shown audited."""
-    stmt = (
-        sa.select(Case)
-        .where(Case.status == CaseStatus.WAITLISTED, client_visibility(actor, Case.client_id))
-        .order_by(*WAITLIST_ORDER)
-    )
-    result = audit.audited_page(
-        stmt, page, per_page, actor=actor, action="waitlist.read", record_type="case"
-    )
-    first = (page - 1) * per_page + 1
-    entries = [WaitlistEntry(case, n) for n, case in enumerate(result["items"], start=first)]
-    return {**result, "items": entries}
 
 
 # --- opening a case ---------------------------------------------------------------------------

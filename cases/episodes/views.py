@@ -6,6 +6,7 @@ from typing import Any
 
 from flask_smorest import Blueprint
 
+from auth.credentials import reads_record
 from auth.permissions import Permission, allowed, current_actor, permission_required
 from cases.episodes import beds, service
 from cases.episodes.models import client_of_case
@@ -60,6 +61,7 @@ def list_cases(args: dict[str, Any]) -> Any:
 
 
 @bp.get("/cases/<int:case_id>")
+@reads_record(service.CASE_READ)
 @finds_client("case_id", client_of_case)
 @permission_required(Permission.CASE_READ)
 @bp.response(200, CaseSchema)
@@ -96,7 +98,7 @@ def update_case(data: dict[str, Any], case_id: int) -> Any:
 def get_waitlist(args: dict[str, Any]) -> Any:
     """Waitlisted cases in admission order: `requires_urgent_review` first, then the time
     each joined the waitlist. `position` counts from 1 within what the caller may see."""
-    page = service.waitlist(actor=current_actor(), page=args["page"], per_page=args["per_page"])
+    page = beds.waitlist(actor=current_actor(), page=args["page"], per_page=args["per_page"])
     db.session.commit()
     return page
 

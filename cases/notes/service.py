@@ -35,8 +35,8 @@ import marshmallow as ma
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
 
+from auth.credentials import RecordRead
 from auth.models import Role, User
-from auth.permissions import client_visibility
 from cases.episodes.models import Case
 from cases.episodes.service import get_case
 from cases.notes.models import Note, NoteAddendum, NoteKind
@@ -45,7 +45,6 @@ from core import audit
 from core.db import utcnow
 from core.errors import Forbidden, InvalidTransition, ValidationFailed
 from core.extensions import db
-from core.http import row_or_404
 from core.shown import Shown
 
 #: Roles that may sign a note they did not write (supervisory co-signature).
@@ -144,19 +143,24 @@ def shown(note: Note, actor: User, case: Case | None = None) -> Note | WithheldN
     return WithheldNote(note, dict(WITHHELD_BODY), [])
 
 
+#: A note as `GET /notes/{id}` shows it, with its case's client and its addenda (in the same
+#: statement); read with the credential on a GET.
+NOTE_READ = RecordRead(
+    "note_id",
+    Note,
+    Case.client_id,
+    joins=((Case, Case.id == Note.case_id),),
+    columns=(Case.client_id,),
+    options=(joinedload(Note.addenda),),
+)
+
+
 def get_note(
     note_id: int, *, actor: User, action: str = "note.read", for_update: bool = False
 ) -> Note:
     """A note on a case the actor may see; any other id is 404 alike. `for_update` locks the
     note's row (PostgreSQL) so that sign, edit and addendum see one another in turn."""
-    stmt = (
-        sa.select(Note, Case.client_id)
-        .join(Case, Case.id == Note.case_id)
-        .where(Note.id == note_id, client_visibility(actor, Case.client_id))
-    )
-    if not for_update:
-        stmt = stmt.options(joinedload(Note.addenda))  # in the same statement
-    note, client_id = row_or_404(stmt, "note", for_update=Note if for_update else None)
+    note, client_id = NOTE_READ.row(note_id, actor, "note", for_update=for_update)
     _audit_note(action, note, actor, client_id)
     if for_update and not _readable(note, db.session.get(Case, note.case_id), actor):
         raise Forbidden("Counselling notes are written and signed by the case's care team only.")

@@ -11,6 +11,7 @@ from typing import Any
 from flask import request
 from flask_smorest import Blueprint
 
+from auth.credentials import reads_record
 from auth.permissions import Permission, current_actor, permission_required
 from cases.episodes.models import client_of_case
 from cases.notes import service
@@ -62,6 +63,7 @@ def list_notes(args: dict[str, Any], case_id: int) -> Any:
 
 
 @bp.get("/notes/<int:note_id>")
+@reads_record(service.NOTE_READ)
 @finds_client("note_id", client_of_note)
 @permission_required(Permission.CLINICAL_RECORD_READ)
 @bp.response(200, NoteSchema)

@@ -27,8 +27,8 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from auth.caseload import client_visibility
 from auth.models import User
-from auth.permissions import client_visibility
 from cases.episodes.models import Case
 from cases.episodes.rules import CaseStatus
 from cases.episodes.service import get_case, require_open

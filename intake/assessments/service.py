@@ -9,14 +9,14 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from auth.credentials import RecordRead
 from auth.models import User
-from auth.permissions import client_visibility
 from core import audit
 from core.clock import centre_today
 from core.db import utcnow
 from core.errors import InvalidTransition, ValidationFailed
 from core.extensions import db
-from core.http import one_or_404, paginate
+from core.http import paginate
 from intake.assessments import rules
 from intake.assessments.models import Assessment, AssessmentStatus
 from intake.clients.models import Client
@@ -60,18 +60,17 @@ def start_assessment(client_id: int, data: dict[str, Any], *, actor: User) -> As
     return assessment
 
 
+#: `GET /assessments/{id}` reads the assessment with the credential.
+ASSESSMENT_READ = RecordRead("assessment_id", Assessment, Assessment.client_id)
+
+
 def get_assessment(
     assessment_id: int, *, actor: User, action: str = "assessment.read"
 ) -> Assessment:
     """An assessment of a client the actor may see; 404 "No such assessment." otherwise.
     The caseload check is part of the one query that loads the row, so an assessment on
     another caseload costs and answers exactly like an unknown id."""
-    assessment = one_or_404(
-        sa.select(Assessment).where(
-            Assessment.id == assessment_id, client_visibility(actor, Assessment.client_id)
-        ),
-        "assessment",
-    )
+    assessment = ASSESSMENT_READ.one(assessment_id, actor, "assessment")
     _audit(action, assessment, actor)
     return assessment
 

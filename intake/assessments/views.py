@@ -7,6 +7,7 @@ from typing import Any
 from flask import request
 from flask_smorest import Blueprint
 
+from auth.credentials import reads_record
 from auth.permissions import Permission, current_actor, permission_required
 from core.audit import finds_client
 from core.extensions import db
@@ -55,6 +56,7 @@ def list_assessments(args: dict[str, Any], client_id: int) -> Any:
 
 
 @bp.get("/assessments/<int:assessment_id>")
+@reads_record(service.ASSESSMENT_READ)
 @finds_client("assessment_id", client_of_assessment)
 @permission_required(Permission.CLIENT_READ)
 @bp.response(200, AssessmentSchema)

@@ -10,13 +10,13 @@ import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 
+from auth.caseload import client_visibility
+from auth.credentials import RecordRead
 from auth.models import User
-from auth.permissions import client_visibility
 from core import audit
 from core.db import utcnow
 from core.errors import Conflict, InvalidTransition
 from core.extensions import db
-from core.http import one_or_404
 from intake.clients.models import FIRST_LAST, LAST_FIRST, MRN_LOWER, Client, ClientStatus
 
 IDENTITY_FIELDS = ("first_name", "last_name", "date_of_birth")
@@ -131,6 +131,11 @@ def register_client(data: dict[str, Any], *, actor: User) -> Client:
     return client
 
 
+#: A client as `GET /clients/{id}` shows them: with their active flags in the same statement;
+#: read with the credential on a GET.
+CLIENT_READ = RecordRead("client_id", Client, Client.id, options=(joinedload(Client.active_flags),))
+
+
 def get_client(
     client_id: int, *, actor: User, action: str = "client.read", for_update: bool = False
 ) -> Client:
@@ -138,10 +143,7 @@ def get_client(
     part of the one query that loads the row, so an id on another caseload costs and answers
     exactly like an unknown one. `for_update` locks the row (PostgreSQL) to serialise
     per-client changes."""
-    stmt = sa.select(Client).where(Client.id == client_id, client_visibility(actor, Client.id))
-    if not for_update:
-        stmt = stmt.options(joinedload(Client.active_flags))  # in the same statement
-    client = one_or_404(stmt, "client", for_update=Client if for_update else None)
+    client = CLIENT_READ.one(client_id, actor, "client", for_update=for_update)
     audit.record(
         action, actor=actor, record_type="client", record_id=client.id, client_id=client.id
     )

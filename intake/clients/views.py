@@ -6,6 +6,7 @@ from typing import Any
 
 from flask_smorest import Blueprint
 
+from auth.credentials import reads_record
 from auth.models import User
 from auth.permissions import Permission, current_actor, permission_required
 from core.extensions import db
@@ -71,6 +72,7 @@ def list_clients(args: dict[str, Any]) -> Any:
 
 
 @bp.get("/clients/<int:client_id>")
+@reads_record(service.CLIENT_READ)
 @permission_required(Permission.CLIENT_READ)
 @bp.response(200, ClientSchema)
 def get_client(client_id: int) -> Any:

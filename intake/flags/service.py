@@ -20,13 +20,14 @@ from typing import Any
 import sqlalchemy as sa
 from flask import current_app
 
+from auth.caseload import client_visibility
+from auth.credentials import RecordRead
 from auth.models import User
-from auth.permissions import client_visibility
 from core import audit
 from core.db import utcnow
 from core.errors import InvalidTransition, ValidationFailed
 from core.extensions import db
-from core.http import one_or_404, paginate
+from core.http import paginate
 from intake.clients.models import Client
 from intake.clients.service import get_client
 from intake.flags.models import SEVERITY_ORDER, Flag, FlagSeverity, FlagStatus
@@ -199,14 +200,16 @@ def list_flags_page(*, actor: User, page: int, per_page: int, **filters: Any) ->
     )
 
 
+#: `GET /flags/{id}` reads the flag with the credential.
+FLAG_READ = RecordRead("flag_id", Flag, Flag.client_id)
+
+
 def get_flag(flag_id: int, *, actor: User, action: str = "flag.read") -> Flag:
     """A flag of a client the actor may see; 404 "No such flag." otherwise. The caseload
     check is part of the one query that loads the row, so a flag on another caseload costs
     and answers exactly like an unknown id. Audited as `action` (no flag type or severity:
     the actions that change the flag audit those)."""
-    flag = one_or_404(
-        sa.select(Flag).where(Flag.id == flag_id, client_visibility(actor, Flag.client_id)), "flag"
-    )
+    flag = FLAG_READ.one(flag_id, actor, "flag")
     audit.record(
         action, actor=actor, record_type="flag", record_id=flag.id, client_id=flag.client_id
     )

@@ -6,6 +6,7 @@ from typing import Any
 
 from flask_smorest import Blueprint
 
+from auth.credentials import reads_record
 from auth.permissions import Permission, current_actor, permission_required
 from core.audit import finds_client
 from core.extensions import db
@@ -78,6 +79,7 @@ def list_flags(args: dict[str, Any]) -> Any:
 
 
 @bp.get("/flags/<int:flag_id>")
+@reads_record(service.FLAG_READ)
 @finds_client("flag_id", client_of_flag)
 @permission_required(Permission.CLIENT_READ)
 @bp.response(200, FlagSchema)

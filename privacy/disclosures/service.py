@@ -23,8 +23,8 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from auth.caseload import client_visibility
 from auth.models import User
-from auth.permissions import client_visibility
 from core import audit
 from core.clock import centre_today
 from core.errors import Conflict

@@ -3,7 +3,7 @@
 - A counsellor or clinician asks for one client's record with a reason; the grant lasts
   `EMERGENCY_ACCESS_HOURS` (default 4). It is an `emergency` caseload membership written
   with its end, so while it lasts the client is on the caller's caseload wherever a caseload
-  check applies (`auth.permissions.client_visibility`, `can_see_client`), and not a moment
+  check applies (`auth.caseload.client_visibility`, `can_see_client`), and not a moment
   after. A second request while one is live is a 409 naming it.
 - Every audit event by the holder on that client's data while the grant lasts carries
   `{"emergency_grant_id": id}`: `grants_in_force` is installed as `core.audit`'s client
@@ -21,9 +21,10 @@ import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.orm import contains_eager
 
+from auth.caseload import client_visibility
 from auth.login import forget_emergency_access_answer, may_hold_emergency_access
 from auth.models import CaseloadMembership, MembershipKind, User
-from auth.permissions import Permission, allowed, client_visibility
+from auth.permissions import Permission, allowed
 from core import audit
 from core.audit import Actor
 from core.db import utcnow
@@ -37,7 +38,7 @@ RECORD_TYPE = "emergency_access_grant"
 
 
 def _live(now: datetime) -> sa.ColumnElement[bool]:
-    """An emergency membership in force: as `auth.permissions.caseload_client_ids` sees it."""
+    """An emergency membership in force: as `auth.caseload.caseload_client_ids` sees it."""
     return sa.and_(
         CaseloadMembership.kind == MembershipKind.EMERGENCY, CaseloadMembership.ended_at > now
     )

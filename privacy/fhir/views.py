@@ -18,8 +18,9 @@ from typing import Any
 from flask import Response, current_app
 from flask_smorest import Blueprint
 
+from auth.caseload import can_see_client
 from auth.models import User
-from auth.permissions import Permission, can_see_client, current_actor, permission_required
+from auth.permissions import Permission, current_actor, permission_required
 from core.extensions import db
 from core.replica import reading_from_replica, replica_configured
 from privacy.fhir.codes import SCOPES

@@ -9,6 +9,7 @@ from flask import Response, request
 from flask_login import current_user
 from flask_smorest import Blueprint
 
+from auth.credentials import resolve_credential
 from auth.models import CredentialKind, User
 from auth.permissions import (
     Permission,
@@ -17,7 +18,6 @@ from auth.permissions import (
     permission_required,
     public,
 )
-from auth.service import resolve_credential
 from cases.episodes.models import client_of_case
 from cases.episodes.service import get_case
 from core.audit import finds_client

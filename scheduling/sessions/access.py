@@ -27,8 +27,8 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from auth.caseload import caseload_client_ids, client_visibility, is_caseload_scoped
 from auth.models import User
-from auth.permissions import caseload_client_ids, client_visibility, is_caseload_scoped
 from cases.episodes.models import Case
 from core import audit
 from core.errors import Forbidden, ValidationFailed, not_found

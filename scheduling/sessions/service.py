@@ -22,8 +22,8 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from flask import current_app
 
+from auth.caseload import client_visibility
 from auth.models import User
-from auth.permissions import client_visibility
 from cases.episodes.models import Case
 from cases.episodes.service import get_case
 from core import audit

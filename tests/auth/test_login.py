@@ -8,10 +8,10 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
-import auth.service
+import auth.credentials
+from auth.credentials import secret_digest
 from auth.login import AUTH_COOKIE
 from auth.models import Credential, LoginThrottle, User
-from auth.service import secret_digest
 from core.extensions import db
 from tests.factories import DEFAULT_PASSWORD, make_user
 
@@ -361,8 +361,8 @@ def test_demo_account_cannot_sign_in_in_production(app, client, account, product
 
 
 def test_published_demo_password_cannot_sign_in_in_production(app, client, account, production):
-    email = account(password=auth.service.DEMO_PASSWORD)
-    r = client.post(LOGIN, json={"email": email, "password": auth.service.DEMO_PASSWORD})
+    email = account(password=auth.credentials.DEMO_PASSWORD)
+    r = client.post(LOGIN, json={"email": email, "password": auth.credentials.DEMO_PASSWORD})
     assert r.status_code == 401
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
+from auth.credentials import DEMO_PASSWORD
 from auth.passwords import policy_problems
-from auth.service import DEMO_PASSWORD
 
 STAFF = "/api/v1/staff"
 NEW_STAFF = {"email": "pat.doe@test.centre", "name": "Pat Doe", "role": "clinician"}

@@ -211,8 +211,9 @@ def test_a_hidden_record_is_named_by_its_own_kind(app, hidden, url, message):
 
 
 def test_statement_counts_are_pinned(app, hidden):
-    """One statement loads a record with its caseload check: a hidden assessment, flag or
-    client costs exactly what a missing one does, and no more than a case does."""
+    """One statement loads the credential and the record with its caseload check
+    (`auth.credentials.reads_record`): a hidden assessment, flag or client costs exactly
+    what a missing one does, and no more than a case does."""
     caller, ids = hidden
     costs = {
         kind: _answer(app, caller, "get", url.format(**ids), None, None)[2]
