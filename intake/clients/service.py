@@ -179,13 +179,19 @@ def _matches(q: str) -> sa.ColumnElement[bool]:
     except ValueError:
         pass
     text = re.sub(r"([/%_])", r"/\1", q.lower())
-    # The patterns are whole bound values (not `'%' || :q || '%'`), so a prepared statement's
-    # generic plan can still use the trigram and prefix indexes.
+    # The patterns are written into the statement as (quoted) literals, whole: a generic plan
+    # of a prepared statement cannot see a bound pattern and scans the registry; with the
+    # pattern in the text, the planner takes the trigram and prefix indexes (docs/scale.md).
+    contains, prefix = _pattern(f"%{text}%"), _pattern(f"{text}%")
     return sa.or_(
-        FIRST_LAST.like(f"%{text}%", escape="/"),
-        LAST_FIRST.like(f"%{text}%", escape="/"),
-        MRN_LOWER.like(f"{text}%", escape="/"),
+        FIRST_LAST.like(contains, escape="/"),
+        LAST_FIRST.like(contains, escape="/"),
+        MRN_LOWER.like(prefix, escape="/"),
     )
+
+
+def _pattern(value: str) -> sa.BindParameter[str]:
+    return sa.bindparam(None, value, type_=sa.String(), literal_execute=True)
 
 
 def list_clients(

@@ -83,6 +83,20 @@ def test_search_treats_like_wildcards_literally(intake):
     assert intake.get("/api/v1/clients", query_string={"q": "%"}).get_json()["total"] == 0
 
 
+@pytest.mark.parametrize(
+    "q", ["o'brien", "'; drop table clients; --", "50% o'", "\\' or '1'='1", "%(x)s", "{q}"]
+)
+def test_search_patterns_written_into_the_statement_stay_text(intake, q):
+    """The name and MRN patterns are SQL literals in the statement (so PostgreSQL plans
+    them with its indexes): quotes, percent signs, backslashes and placeholders in `q` are
+    searched for as text, never run or read as parameters."""
+    obrien = create(intake, first_name="Sean", last_name="O'Brien").get_json()
+    create(intake, first_name="Kim", last_name="Park", date_of_birth="1970-01-01")
+    items = intake.get("/api/v1/clients", query_string={"q": q}).get_json()["items"]
+    assert [c["id"] for c in items] == ([obrien["id"]] if q == "o'brien" else [])
+    assert intake.get("/api/v1/clients").get_json()["total"] == 2
+
+
 def test_list_is_paginated(intake):
     for i in range(3):
         create(intake, first_name=f"P{i}")
