@@ -209,10 +209,7 @@ def _one_page(stmt: sa.Select, page: int, per_page: int) -> sa.Select:
     (a late row lookup): the skipped rows are never fetched, nor their computed columns
     (subqueries in the select list) evaluated, so page 500 costs little more than page 1."""
     offset = (page - 1) * per_page
-    described = stmt.column_descriptions
-    # Only a select of one mapped entity: a select of several columns may join from more
-    # than one of them, and a lookup by the first one's id would change its meaning.
-    entity = described[0].get("entity") if offset and len(described) == 1 else None
+    entity = _sole_entity(stmt) if offset else None
     if entity is None or stmt._distinct:
         return stmt.limit(per_page).offset(offset)
     key = sa.inspect(entity).primary_key[0]
@@ -241,3 +238,18 @@ class IdConverter(IntegerConverter):
     def __init__(self, url_map: Any, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("max", INT_MAX)
         super().__init__(url_map, *args, **kwargs)
+
+
+def _sole_entity(stmt: sa.Select) -> Any:
+    """The mapped entity a page of `stmt` may be looked up by: the one entity selected, or
+    the entity whose table alone a select of it and its computed columns reads from (a
+    follow-up and its status). None for other selects of several columns: they may join
+    from more than one table, and a lookup by the first one's id would change their meaning."""
+    described = stmt.column_descriptions
+    entity = described[0].get("entity")
+    if entity is None or len(described) == 1:
+        return entity
+    if any(d.get("entity") is not entity for d in described):
+        return None
+    froms = stmt.get_final_froms()
+    return entity if len(froms) == 1 and froms[0] is sa.inspect(entity).local_table else None

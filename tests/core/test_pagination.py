@@ -84,5 +84,19 @@ def test_a_later_page_holds_the_same_rows_as_a_plain_offset(in_app):
     looked_up = [c.id for c in http.paginate(stmt, 2, 3)["items"]]
     assert looked_up == plain and len(plain) == 3
     assert "IN (SELECT" in str(http._one_page(stmt, 2, 3)).replace("\n", " ")
-    several = sa.select(Client.id, Client.mrn).where(Client.id.in_(ids)).order_by(Client.id)
-    assert "IN (SELECT" not in str(http._one_page(several, 2, 3)).replace("\n", " ")
+    computed = sa.select(Client, sa.func.lower(Client.last_name).label("key")).where(
+        Client.id.in_(ids)
+    )
+    computed = computed.order_by(Client.last_name.desc(), Client.first_name, Client.id.desc())
+    assert "IN (SELECT" in str(http._one_page(computed, 2, 3)).replace("\n", " ")
+    pairs = http.paginate(computed, 2, 3, scalars=False)["items"]
+    assert [client.id for client, _key in pairs] == plain
+    assert [key for _client, key in pairs] == [c.last_name.lower() for c, _ in pairs]
+
+
+def test_a_select_joining_several_tables_pages_with_a_plain_offset(in_app):
+    from cases.episodes.models import Case
+    from intake.clients.models import Client
+
+    several = sa.select(Client.id, Case.id).join(Case, Case.client_id == Client.id)
+    assert "IN (SELECT" not in str(http._one_page(several.order_by(Case.id), 2, 3))
