@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from auth.models import User
 from bench.harness import OPEN, token_for
 from bench.run_results import Result, median, spread
-from bench.server import Server, memory_summary
+from bench.server import Server, cpu_seconds, memory_summary, postgres_pids
 from cases.episodes.models import Case
 from core.extensions import db
 
@@ -110,22 +110,21 @@ def _busiest_counsellor(app: Any) -> tuple[int, list[int]]:
 
 def _measure(
     servers: dict[str, Server], paths: list[str], headers: dict[str, str], args: argparse.Namespace
-) -> tuple[dict[str, list[float]], dict[str, int], dict[str, float]]:
+) -> tuple[dict[str, list[float]], dict[str, int], dict[str, dict[str, float]]]:
     """Warm every worker and connection, then `--repeat` runs of each server, alternating
-    which goes first. Returns the rates, the failed requests and the server CPU milliseconds
-    per request of each server."""
+    which goes first. Returns the rates, the failed requests and, for each server, the CPU
+    milliseconds per request of the server, of PostgreSQL and of the load generator."""
     rates: dict[str, list[float]] = {"app": [], "bare": []}
     failures = {"app": 0, "bare": 0}
-    cpu = {"app": 0.0, "bare": 0.0}
+    cpu = {name: {"server": 0.0, "database": 0.0, "client": 0.0} for name in servers}
     served = {"app": 0, "bare": 0}
     for server in servers.values():
         server.wait_ready(paths[0], headers)
     for server in servers.values():  # warm every worker and connection
         load(server.port, paths, headers, clients=args.clients, seconds=1, max_requests=500)
     for i in range(args.repeat):
-        names = ["app", "bare"] if i % 2 == 0 else ["bare", "app"]
-        for name in names:
-            before = servers[name].cpu_seconds()
+        for name in ["app", "bare"] if i % 2 == 0 else ["bare", "app"]:
+            before = _cpu_now(servers[name])
             rate, ok, failed = load(
                 servers[name].port,
                 paths,
@@ -134,12 +133,34 @@ def _measure(
                 seconds=args.seconds,
                 max_requests=args.max_requests,
             )
-            cpu[name] += servers[name].cpu_seconds() - before
+            for part, now in _cpu_now(servers[name]).items():
+                cpu[name][part] += now - before[part]
             served[name] += ok
             rates[name].append(rate)
             failures[name] += failed
-    per_request = {n: 1000 * cpu[n] / served[n] if served[n] else 0.0 for n in cpu}
+    per_request = {
+        name: {part: 1000 * used / max(served[name], 1) for part, used in parts.items()}
+        for name, parts in cpu.items()
+    }
     return rates, failures, per_request
+
+
+def _cpu_now(server: Server) -> dict[str, float]:
+    """CPU seconds used so far by the server, by PostgreSQL and by this process (the load
+    generator's threads)."""
+    return {
+        "server": server.cpu_seconds(),
+        "database": cpu_seconds(postgres_pids()),
+        "client": time.process_time(),
+    }
+
+
+def _cpu_summary(cpu: dict[str, dict[str, float]]) -> str:
+    return "; ".join(
+        f"{name} {parts['server']:.2f} ms server + {parts['database']:.2f} ms PostgreSQL + "
+        f"{parts['client']:.2f} ms load generator"
+        for name, parts in cpu.items()
+    )
 
 
 def bench_http(app: Any, url: str, args: argparse.Namespace) -> tuple[Result, str]:
@@ -173,7 +194,7 @@ def bench_http(app: Any, url: str, args: argparse.Namespace) -> tuple[Result, st
             f"gunicorn -w {args.workers} -k gthread --threads {args.threads}, "
             f"{args.clients} client threads, {args.seconds:g} s or {args.max_requests} "
             f"requests a run, {len(paths)} case ids of counsellor {counsellor_id}; "
-            f"server CPU per request: app {cpu_ms['app']:.2f} ms, bare {cpu_ms['bare']:.2f} ms"
+            f"CPU per request: {_cpu_summary(cpu_ms)}"
         ),
     )
     return result, f"peak RSS (VmHWM) of the gunicorn processes: {mem}"

@@ -81,16 +81,8 @@ class Server:
         return pids
 
     def cpu_seconds(self) -> float:
-        """User + system CPU the master and its workers have used so far (/proc/PID/stat)."""
-        tick = os.sysconf("SC_CLK_TCK")
-        total = 0
-        for pid in self.pids():
-            try:
-                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-            except OSError:
-                continue
-            total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14, 15)
-        return total / tick
+        """User + system CPU the master and its workers have used so far."""
+        return cpu_seconds(self.pids())
 
     def peak_rss_mib(self) -> dict[str, float]:
         """VmHWM (peak resident set) of the master and of each worker, in MiB."""
@@ -117,6 +109,32 @@ class Server:
         except subprocess.TimeoutExpired:
             self.proc.kill()
             self.proc.wait()
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU the processes `pids` have used so far (/proc/PID/stat)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14, 15)
+    return total / tick
+
+
+def postgres_pids() -> list[int]:
+    """Every PostgreSQL process on this machine (the server's backends among them): the
+    database's share of a run on the same machine is their CPU."""
+    pids = []
+    for entry in Path("/proc").iterdir():
+        try:
+            if entry.name.isdigit() and (entry / "comm").read_text().strip() == "postgres":
+                pids.append(int(entry.name))
+        except OSError:
+            continue
+    return pids
 
 
 def memory_summary(memory: dict[str, float]) -> str:
