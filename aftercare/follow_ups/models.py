@@ -48,7 +48,9 @@ class FollowUp(NeverDeleted, VersionedMixin, Base):
 
     __table_args__ = (
         sa.Index("ix_follow_ups_assigned_due", "assigned_to_id", "due_on"),
-        sa.Index("ix_follow_ups_due_on", "due_on"),
+        # The follow-up list's order: its pages are read from the index, ids included, so a
+        # later page's offset walks index entries only (migration 0018).
+        sa.Index("ix_follow_ups_due_order", "due_on", "id"),
         # Open follow-ups by assignee and due date: overdue lists and the caseload report.
         sa.Index(
             "ix_follow_ups_open_assigned_due",
