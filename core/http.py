@@ -204,25 +204,36 @@ def capped_total(stmt: sa.Select, upto: int = TOTAL_CAP) -> tuple[int, bool]:
     return min(counted, upto), counted > upto
 
 
-def _one_page(stmt: sa.Select, page: int, per_page: int) -> sa.Select:
+def _one_page(stmt: sa.Select, page: int, per_page: int, extra: int = 0) -> sa.Select:
     """`stmt` limited to one page. Past the first page the offset is walked over the ids alone
     (a late row lookup): the skipped rows are never fetched, nor their computed columns
-    (subqueries in the select list) evaluated, so page 500 costs little more than page 1."""
+    (subqueries in the select list) evaluated, so page 500 costs little more than page 1.
+    `extra` rows more are read past the page's end."""
     offset = (page - 1) * per_page
     entity = _sole_entity(stmt) if offset else None
     if entity is None or stmt._distinct:
-        return stmt.limit(per_page).offset(offset)
+        return stmt.limit(per_page + extra).offset(offset)
     key = sa.inspect(entity).primary_key[0]
-    ids = stmt.with_only_columns(key, maintain_column_froms=True).limit(per_page).offset(offset)
+    ids = stmt.with_only_columns(key, maintain_column_froms=True)
+    ids = ids.limit(per_page + extra).offset(offset)
     return stmt.where(key.in_(ids))
 
 
 def paginate(stmt: sa.Select, page: int, per_page: int, *, scalars: bool = True) -> dict[str, Any]:
-    """Run a select for one page, with the total counted in SQL up to `TOTAL_CAP` rows (or the
-    end of this page): beyond that `total` is a lower bound and says so."""
-    total, lower_bound = capped_total(stmt, max(TOTAL_CAP, page * per_page))
-    result = db.session.execute(_one_page(stmt, page, per_page))
+    """Run a select for one page, with the total counted in SQL up to `TOTAL_CAP` rows:
+    beyond that `total` is a lower bound and says so. A page past the cap is not counted at
+    all: the rows before it and on it are the total, a lower bound when one more row follows
+    (read with the page), so page 500 costs no count of the 25,000 rows before it."""
+    before, counted = (page - 1) * per_page, page * per_page <= TOTAL_CAP
+    # past the cap one row more is read, to know whether any follow this page
+    result = db.session.execute(_one_page(stmt, page, per_page, extra=0 if counted else 1))
     items = list(result.scalars() if scalars else result)
+    more = len(items) > per_page
+    items = items[:per_page]
+    if counted or not items:
+        total, lower_bound = capped_total(stmt, max(TOTAL_CAP, before))
+    else:
+        total, lower_bound = before + len(items), more
     return {
         "items": items,
         "page": page,

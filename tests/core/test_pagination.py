@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from core import http
 from core.extensions import db
-from tests.factories import make_client
+from tests.factories import make_client, statements
 
 
 @pytest.fixture
@@ -100,3 +100,27 @@ def test_a_select_joining_several_tables_pages_with_a_plain_offset(in_app):
 
     several = sa.select(Client.id, Case.id).join(Case, Case.client_id == Client.id)
     assert "IN (SELECT" not in str(http._one_page(several.order_by(Case.id), 2, 3))
+
+
+def test_a_page_past_the_cap_is_not_counted(app, manager, monkeypatch):
+    """Past TOTAL_CAP a page's total is the rows before it and on it, a lower bound when one
+    more follows (read with the page: no COUNT over everything before it)."""
+    with app.app_context():
+        for _ in range(5):
+            make_client()
+        db.session.commit()
+    monkeypatch.setattr(http, "TOTAL_CAP", 2)
+
+    def page(n: int) -> tuple[dict, list[str]]:
+        with statements(app) as seen:
+            body = manager.get("/api/v1/clients", query_string={"per_page": 1, "page": n})
+        return body.get_json(), [s for s in seen if "count(" in s.lower()]
+
+    fourth, counts = page(4)
+    assert (fourth["total"], fourth["total_is_lower_bound"], counts) == (4, True, [])
+    fifth, counts = page(5)
+    assert (fifth["total"], fifth["total_is_lower_bound"], counts) == (5, False, [])
+    assert len(fifth["items"]) == 1 and fifth["items"][0]["id"] != fourth["items"][0]["id"]
+    past, counts = page(6)  # past the end: counted, to say how many there are
+    assert (past["items"], past["total"], past["total_is_lower_bound"]) == ([], 5, False)
+    assert len(counts) == 1
