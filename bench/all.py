@@ -19,7 +19,7 @@ from typing import Any
 from bench import run
 from bench.harness import bench_app, default_as_of, machine
 from bench.lists import lists
-from bench.pages import PAGES, _browser, _subject, measure, print_table
+from bench.pages import PAGES, WARM_UP, _browser, _subject, measure, print_table
 from bench.roundtrips import Counter
 
 READS = {
@@ -52,7 +52,7 @@ def _tables(small: Any, large: Any, repeat: int) -> None:
     days = (monday, monday + timedelta(days=7), today - timedelta(days=365), today)
     api = lists(*(d.isoformat() for d in days))
     for title, pages in (("API lists", api), ("web pages", PAGES)):
-        print(f"\n## {title} (median of {repeat} requests)\n")
+        print(f"\n## {title} (median of {repeat} requests, after {WARM_UP} to warm up)\n")
         print_table(measure(small, repeat, pages), measure(large, repeat, pages), pages)
 
 
