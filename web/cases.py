@@ -97,9 +97,11 @@ def staff_names(ids: Iterable[int | None]) -> dict[int, str]:
     return {user_id: name for user_id, name in rows}
 
 
-def active_counsellors() -> list[User]:
-    """Who may be a case's primary counsellor (the service checks again)."""
-    return list(db.session.scalars(list_staff(Role.COUNSELLOR, include_inactive=False)))
+def active_counsellors() -> list[sa.Row[tuple[int, str]]]:
+    """Who may be a case's primary counsellor (the service checks again): `id` and `name` of
+    each (columns, not users: a centre has hundreds of counsellors)."""
+    stmt = list_staff(Role.COUNSELLOR, include_inactive=False)
+    return list(db.session.execute(stmt.with_only_columns(User.id, User.name)))
 
 
 def _current_plan(case: Case, actor: User) -> Any | None:
