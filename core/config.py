@@ -184,6 +184,8 @@ def _limits() -> dict[str, Any]:
     return {
         "MAX_CONTENT_LENGTH": _int("MAX_CONTENT_LENGTH", 1024 * 1024, minimum=1),
         "SESSION_IDLE_MINUTES": _int("SESSION_IDLE_MINUTES", 30, minimum=1),
+        #: how old the manager dashboard's figures may be (`reports.snapshots`); 0: live.
+        "DASHBOARD_MAX_AGE_SECONDS": _int("DASHBOARD_MAX_AGE_SECONDS", 300, minimum=0),
         "SESSION_MAX_HOURS": _int("SESSION_MAX_HOURS", 12, minimum=1),
         "TOKEN_TTL_HOURS": _int("TOKEN_TTL_HOURS", 12, minimum=1),
         #: calendar feed tokens (`?token=` in a URL calendar programs keep) expire too.

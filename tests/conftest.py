@@ -50,6 +50,10 @@ def test_config(url: str) -> dict[str, Any]:
         # the suite signs in staff of every role through the forms; MFA has its own tests
         # (tests/auth/test_mfa*.py, tests/web/test_mfa_pages.py), which set the shipped default
         "MFA_REQUIRED_ROLES": (),
+        # one app serves the whole session while each test rolls its data back: a kept copy
+        # of the dashboard's figures would outlive its test (tests/web/test_dashboard_pages.py
+        # keeps them, in a test of its own, for the shipped default)
+        "DASHBOARD_MAX_AGE_SECONDS": 0,
     }
 
 

@@ -42,6 +42,8 @@ class SortSchema(QuerySchema):
 
     sort = fields.String(validate=validate.OneOf(list(tables.COLUMNS)))
     dir = fields.String(validate=validate.OneOf(tables.DIRECTIONS))
+    #: figures computed now, not the copy of the last few minutes (`reports.snapshots`)
+    fresh = fields.Boolean()
 
 
 def _chosen(errors: Errors) -> dict[str, Any]:
@@ -83,12 +85,6 @@ def _form(chosen: dict[str, Any], as_of: date, start: date, end: date) -> dict[s
         "sort": chosen.get("sort", tables.DEFAULT_SORT),
         "dir": chosen.get("dir", "asc"),
     }
-
-
-def _read(as_of: date, start: date, end: date) -> tuple[dict[str, Any], dict[str, Any]]:
-    """Both reports, read and audited as their API routes read them."""
-    actor = current_actor()
-    return reading.read_caseload(as_of, actor=actor), reading.read_outcomes(start, end, actor=actor)
 
 
 def _sort_urls(form: dict[str, str]) -> dict[str, str]:
@@ -146,7 +142,8 @@ def _labels() -> dict[str, Any]:
 @page(Permission.REPORT_READ)
 def show() -> Response:
     """The dashboard as of `?as_of=` (default today in the centre's time zone), outcomes for
-    `?from=&to=`, the counsellor table ordered by `?sort=&dir=`."""
+    `?from=&to=`, the counsellor table ordered by `?sort=&dir=`; figures of the last few
+    minutes unless `?fresh=1`."""
     errors: Errors = {}
     chosen = _chosen(errors)
     as_of = chosen.get("as_of") or centre_today()
@@ -155,7 +152,17 @@ def show() -> Response:
         return _refused(errors)
     start, end = period
     form = _form(chosen, as_of, start, end)
-    caseload, outcomes = _read(as_of, start, end)
+    caseload, outcomes, computed_at = reading.read_for_dashboard(
+        as_of, start, end, actor=current_actor(), fresh=bool(chosen.get("fresh"))
+    )
     context = {**_caseload_context(caseload, form), **_outcomes_context(outcomes)}
     db.session.commit()
-    return render("dashboard/show.html", form=form, **context, **_labels())
+    fresh_url = url_for("web.dashboard.show", **{**form, "fresh": "1"})
+    return render(
+        "dashboard/show.html",
+        form=form,
+        computed_at=computed_at,
+        fresh_url=fresh_url,
+        **context,
+        **_labels(),
+    )

@@ -346,20 +346,64 @@ def test_the_csv_link_downloads_the_counsellor_rows(manager, centre):
 #: report's four (counsellor rows, overdue total, beds, levels), the outcomes report's two and
 #: the two audit events, on either database.
 DASHBOARD_STATEMENTS = 9
+KEPT_DASHBOARD_STATEMENTS = 3
 TEST_HARNESS = ("SAVEPOINT", "RELEASE", "ROLLBACK")
 
 
-def test_the_dashboard_statement_count_is_pinned_and_does_not_grow(app, manager, centre, clock):
+def test_the_dashboard_statement_count_is_pinned_and_does_not_grow(
+    app, manager, centre, clock, kept_figures
+):
     """(The clock is stopped so that the session's once-a-minute touch stays out.)"""
 
-    def count() -> int:
+    def count(**fresh: str) -> int:
+        query = {"as_of": AS_OF.isoformat(), "sort": "open_cases", "dir": "desc", **PERIOD}
         with statements(app) as seen:
-            dashboard(manager, as_of=AS_OF.isoformat(), sort="open_cases", dir="desc", **PERIOD)
+            dashboard(manager, **query, **fresh)
         return len([s for s in seen if not s.lstrip().upper().startswith(TEST_HARNESS)])
 
-    before = count()
+    before = count(fresh="1")
     with app.app_context():
         build_centre("More ")
         build_centre("Even more ")
         db.session.commit()
-    assert count() == before == DASHBOARD_STATEMENTS
+    assert count(fresh="1") == before == DASHBOARD_STATEMENTS
+    # the figures just computed are kept: the credential and the two audit events
+    assert count() == KEPT_DASHBOARD_STATEMENTS
+
+
+@pytest.fixture
+def kept_figures(app, monkeypatch):
+    """The shipped default (five minutes), with nothing kept from another test."""
+    monkeypatch.setitem(app.config, "DASHBOARD_MAX_AGE_SECONDS", 300)
+    app.extensions.pop("reports.snapshots", None)
+    yield
+    app.extensions.pop("reports.snapshots", None)
+
+
+def test_the_dashboard_keeps_its_figures_for_a_few_minutes(
+    app, manager, centre, clock, kept_figures
+):
+    """A second visit shows the copy computed on the first (and says when that was), until
+    DASHBOARD_MAX_AGE_SECONDS have passed or `?fresh=1` asks for new figures; every visit is
+    audited as a read of both reports."""
+    query = {"as_of": AS_OF.isoformat(), **PERIOD}
+    first = dashboard(manager, **query)
+    assert "Figures computed at" in first and "fresh=1" in first
+    with app.app_context():
+        build_centre("More ")
+        db.session.commit()
+    assert totals(dashboard(manager, **query)) == totals(first)
+    grown = totals(dashboard(manager, **query, fresh="1"))
+    assert grown["open_cases"] > totals(first)["open_cases"]
+    clock.after(timedelta(seconds=app.config["DASHBOARD_MAX_AGE_SECONDS"]))
+    with app.app_context():
+        build_centre("Even more ")
+        db.session.commit()
+    assert totals(dashboard(manager, **query))["open_cases"] > grown["open_cases"]
+    with app.app_context():
+        reads = db.session.execute(
+            sa.select(sa.func.count())
+            .select_from(AuditEvent)
+            .where(AuditEvent.action == "report.caseload.read")
+        ).scalar_one()
+    assert reads == 4
