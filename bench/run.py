@@ -9,7 +9,8 @@
     audit write and commit each read makes) under gunicorn vs bench/bare_app.py under the same
     gunicorn settings, both driven by the same loopback load generator (threads, http.client
     keep-alive, bounded by count and time, 127.0.0.1 only); ratio of requests per second
-    (target >= 0.5), and the peak RSS (VmHWM) of each server's processes.
+    (target >= 0.3, goal 0.5), the CPU per request of the server, PostgreSQL and the load
+    generator, and the peak RSS (VmHWM) of each server's processes.
 (c) scheduling.sessions.service.find_conflicts for one occurrence that clashes with a busy
     facilitator, room and four clients, on a database of 10k sessions vs one of 1M sessions
     (target <= 1.5x). The two databases are separate, generated with
