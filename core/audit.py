@@ -1,9 +1,11 @@
 """The audit trail: who did what to which record, when, with what outcome.
 
-Events are added to the session of the change they describe, so they commit (or roll back)
-with it. A failed request is rolled back whole and then gets one event of its own, written
-in a fresh transaction (`record_failed_request`). The table is append-only: triggers on
-SQLite and PostgreSQL refuse UPDATE and DELETE (see the initial migration).
+Events are written in the transaction of the change they describe, so they commit (or roll
+back) with it; on a read without a transaction block (PostgreSQL: `core.app`) the event's
+INSERT commits as it runs. A failed request is rolled back whole and then gets one event of
+its own, written in a fresh transaction (`record_failed_request`). The table is
+append-only: triggers on SQLite and PostgreSQL refuse UPDATE and DELETE (see the initial
+migration).
 
 Details carry no clinical content (API.md "Corrections to version 1"): whatever a caller
 passes as `detail` is reduced by `sanitise_detail` to ids, counts, field names and a few

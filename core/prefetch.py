@@ -1,5 +1,6 @@
 """A record read ahead, in the same statement as the request's credential
-(`auth.credentials.reads_record`), kept for the route's service to take instead of selecting it again.
+(`auth.credentials.reads_record`), kept for the route's service to take instead of
+selecting it again.
 
 What is kept is the answer of the caseload-checked select for one record id as seen by one
 user: the row (the record and any columns read with it), or None when no record of that id

@@ -139,6 +139,9 @@ class CrossoverStageSchema(ma.Schema):
     originals = fields.List(fields.Dict())
 
 
+_CROSSOVER_STAGES = CrossoverStageSchema(many=True)  # one instance for every dump
+
+
 class CautionSchema(ma.Schema):
     #: start_dose_capped, dose_differs_from_intake, other_sedatives_at_intake, older_adult,
     #: pregnancy.
@@ -146,10 +149,16 @@ class CautionSchema(ma.Schema):
     message = fields.String()
 
 
+_CAUTIONS = CautionSchema(many=True)
+
+
 class SourceMedicationSchema(ma.Schema):
     medication = fields.String()
     daily_dose_mg = fields.Float()
     diazepam_equivalent_mg = fields.Float(allow_none=True)
+
+
+_SOURCE_MEDICATIONS = SourceMedicationSchema(many=True)
 
 
 class TaperPlanSchema(ma.Schema):
@@ -167,7 +176,7 @@ class TaperPlanSchema(ma.Schema):
     from_assessment = fields.Function(lambda plan: plan.from_assessment_id is not None)
     from_assessment_id = fields.Integer(allow_none=True)
     source_medications = fields.Function(
-        lambda plan: SourceMedicationSchema(many=True).dump(plan.source_medications or [])
+        lambda plan: _SOURCE_MEDICATIONS.dump(plan.source_medications or [])
     )
     #: the drug the steps are written in: diazepam after a switch, else `medication`.
     taper_medication = fields.Function(
@@ -179,9 +188,7 @@ class TaperPlanSchema(ma.Schema):
     dose_increment_mg = fields.Float()
     #: days the switch is staged over (null without a switch, and on version-1 plans).
     crossover_days = fields.Integer(allow_none=True)
-    crossover = fields.Function(
-        lambda plan: CrossoverStageSchema(many=True).dump(plan.crossover or [])
-    )
+    crossover = fields.Function(lambda plan: _CROSSOVER_STAGES.dump(plan.crossover or []))
     #: the clinician's diazepam start dose, and why (null: computed, or capped at 40).
     start_dose_mg = fields.Float(allow_none=True)
     start_dose_reason = fields.String(allow_none=True)
@@ -189,7 +196,7 @@ class TaperPlanSchema(ma.Schema):
     #: the date of the last step (dose 0).
     end_date = fields.Function(lambda plan: plan.steps[-1]["date"] if plan.steps else None)
     notes = fields.String(allow_none=True)
-    cautions = fields.Function(lambda plan: CautionSchema(many=True).dump(plan.cautions or []))
+    cautions = fields.Function(lambda plan: _CAUTIONS.dump(plan.cautions or []))
     approval_note = fields.String(allow_none=True)
     equivalence_table = fields.String()
     rule_version = fields.String()

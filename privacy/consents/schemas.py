@@ -68,9 +68,15 @@ class RecipientOutSchema(ma.Schema):
     class_ = fields.String(attribute="recipient_class", data_key="class", allow_none=True)
 
 
+_RECIPIENT = RecipientOutSchema()  # one instance for every dump
+
+
 class SignatureOutSchema(ma.Schema):
     method = fields.Enum(SignatureMethod, by_value=True, attribute="signature_method")
     signed_by = fields.String()
+
+
+_SIGNATURE = SignatureOutSchema()
 
 
 class ConsentSchema(ma.Schema):
@@ -78,14 +84,14 @@ class ConsentSchema(ma.Schema):
     client_id = fields.Integer()
     discloser = fields.String()
     kind = fields.Enum(ConsentKind, by_value=True)
-    recipient = fields.Function(lambda consent: RecipientOutSchema().dump(consent))
+    recipient = fields.Function(lambda consent: _RECIPIENT.dump(consent))
     purpose = fields.String()
     information = fields.List(fields.String())
     counselling_notes = fields.Boolean()
     expires_on = fields.Date(allow_none=True)
     expiry_event = fields.String(allow_none=True)
     signed_on = fields.Date()
-    signature = fields.Function(lambda consent: SignatureOutSchema().dump(consent))
+    signature = fields.Function(lambda consent: _SIGNATURE.dump(consent))
     #: today, in the centre's time zone: `active`, `revoked` or `expired` (an expiry event
     #: is for staff to watch: they record it as a revocation).
     status = fields.String()

@@ -57,6 +57,9 @@ class DisclosureRecipientOutSchema(ma.Schema):
     affiliation = fields.String(attribute="recipient_affiliation", allow_none=True)
 
 
+_RECIPIENT = DisclosureRecipientOutSchema()  # one instance for every dump
+
+
 def _kind(disclosure: object) -> str:
     return "emergency" if getattr(disclosure, "consent_id", None) is None else "consent"
 
@@ -71,7 +74,7 @@ class DisclosureSchema(ma.Schema):
     disclosed_at = fields.DateTime()
     disclosed_by = fields.Integer(attribute="disclosed_by_id")
     consent_id = fields.Integer(allow_none=True)
-    recipient = fields.Function(lambda d: DisclosureRecipientOutSchema().dump(d))
+    recipient = fields.Function(lambda d: _RECIPIENT.dump(d))
     purpose = fields.String(allow_none=True)
     information = fields.List(fields.String())
     counselling_notes = fields.Boolean()
