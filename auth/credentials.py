@@ -171,9 +171,7 @@ class RecordRead:
             kept = prefetch.take_row(self.entity, record_id, actor.id, kind)
             if kept is not None:
                 return kept
-        stmt = sa.select(self.entity, *self.columns)
-        for joined, onclause in self.joins:
-            stmt = stmt.join(joined, onclause)
+        stmt = sa.select(self.entity, *self.columns).select_from(self.target())
         stmt = stmt.where(self.entity.id == record_id, client_visibility(actor, self.client_column))
         if not for_update:
             stmt = stmt.options(*self.options)
@@ -182,6 +180,13 @@ class RecordRead:
     def one(self, record_id: int, actor: User, kind: str, *, for_update: bool = False) -> Any:
         """As `row`, the record alone."""
         return self.row(record_id, actor, kind, for_update=for_update)[0]
+
+    def target(self) -> Any:
+        """What the record is selected from: its entity, joined with `joins`."""
+        target: Any = self.entity
+        for joined, onclause in self.joins:
+            target = sa.join(target, joined, onclause)
+        return target
 
 
 def reads_record(read: RecordRead) -> Any:
@@ -196,17 +201,12 @@ def reads_record(read: RecordRead) -> Any:
 
 @functools.cache
 def _record_statement(read: RecordRead) -> sa.Select[Any]:
-    target: Any = read.entity
-    for joined, onclause in read.joins:
-        target = sa.join(target, joined, onclause)
-    now = sa.bindparam(_NOW, type_=UTCDateTime())
     found = sa.and_(
-        read.entity.id == sa.bindparam("record_id"), visible_to(read.client_column, now)
+        read.entity.id == sa.bindparam("record_id"), visible_to(read.client_column, _now())
     )
     return (
-        sa.select(Credential, live_emergency_access(Credential.user_id), read.entity, *read.columns)
-        .join(Credential.user)
-        .outerjoin(target, found)
-        .where(Credential.secret_hash == sa.bindparam("secret_hash"))
-        .options(contains_eager(Credential.user), *read.options)
+        credential_statement()
+        .add_columns(read.entity, *read.columns)
+        .outerjoin(read.target(), found)
+        .options(*read.options)
     )

@@ -63,7 +63,7 @@ def _resolve(secret: str, kinds: set[CredentialKind]) -> tuple[Credential | None
     read = getattr(current_app.view_functions.get(request.endpoint or ""), "record_read", None)
     record_id = (request.view_args or {}).get(read.param) if read is not None else None
     if request.method not in READ_METHODS or not isinstance(record_id, int):
-        return resolve_for_request(secret, kinds)
+        read, record_id = None, 0
     return resolve_for_request(secret, kinds, read, record_id)
 
 
