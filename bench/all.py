@@ -12,14 +12,13 @@
 
 from __future__ import annotations
 
-import argparse
 from datetime import timedelta
 from typing import Any
 
 from bench import run
 from bench.harness import bench_app, default_as_of, machine
 from bench.lists import lists
-from bench.pages import PAGES, WARM_UP, _browser, _subject, measure, print_table
+from bench.pages import PAGES, WARM_UP, _browser, _subject, measure, print_table, small_large_parser
 from bench.roundtrips import Counter
 from core.extensions import db
 
@@ -70,10 +69,7 @@ def analyse_audit_trail(app: Any) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--small", required=True, help="database URL of a --scale small set")
-    parser.add_argument("--large", required=True, help="database URL of a --scale large set")
-    parser.add_argument("--repeat", type=int, default=15, help="requests per list or page")
+    parser = small_large_parser(__doc__)
     parser.add_argument("--run-repeat", type=int, default=5, help="runs of (a) and (b)")
     args = parser.parse_args()
     small, large = bench_app(args.small), bench_app(args.large)

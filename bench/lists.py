@@ -13,12 +13,11 @@ check and one row). Issue 18's target: every list within 2x of its small figure 
 
 from __future__ import annotations
 
-import argparse
 from datetime import timedelta
 
 from auth.models import Role
 from bench.harness import bench_app, default_as_of, machine
-from bench.pages import WARM_UP, Page, measure, print_table
+from bench.pages import WARM_UP, Page, measure, print_table, small_large_parser
 
 CO, CL, M, A = Role.COUNSELLOR, Role.CLINICIAN, Role.MANAGER, Role.ADMIN
 P500 = "page=500&per_page=50"
@@ -61,10 +60,7 @@ def lists(week: str, week_end: str, year_ago: str, today: str) -> tuple[Page, ..
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--small", required=True, help="database URL of a --scale small set")
-    parser.add_argument("--large", required=True, help="database URL of a --scale large set")
-    parser.add_argument("--repeat", type=int, default=15)
+    parser = small_large_parser(__doc__)
     args = parser.parse_args()
     small_app, large_app = bench_app(args.small), bench_app(args.large)
     today = default_as_of(large_app)

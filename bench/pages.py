@@ -191,12 +191,18 @@ def print_table(
         )
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+def small_large_parser(doc: str | None) -> argparse.ArgumentParser:
+    """The command line of the benchmarks that compare the two data sets: `--small`,
+    `--large` and `--repeat` (requests per list or page)."""
+    parser = argparse.ArgumentParser(description=(doc or "").split("\n\n")[0])
     parser.add_argument("--small", required=True, help="database URL of a --scale small set")
     parser.add_argument("--large", required=True, help="database URL of a --scale large set")
-    parser.add_argument("--repeat", type=int, default=15)
-    args = parser.parse_args()
+    parser.add_argument("--repeat", type=int, default=15, help="requests per list or page")
+    return parser
+
+
+def main() -> None:
+    args = small_large_parser(__doc__).parse_args()
     print(
         f"bench.pages on {machine()}; median of {args.repeat} requests per page, "
         f"after {WARM_UP} to warm the plan cache"
