@@ -20,11 +20,12 @@ from auth.permissions import Permission, current_actor
 from core.clock import centre_today
 from core.errors import Conflict, DomainError
 from core.extensions import db
+from scheduling.rooms.models import Room
 from scheduling.sessions import service as sessions
 from scheduling.sessions.access import visible_cases
 from scheduling.sessions.models import SessionType
 from scheduling.sessions.schemas import RecurrenceSchema, SessionCreateSchema
-from web.calendar import bp, facilitators, rooms, type_label
+from web.calendar import bp, facilitators, rooms, staff_names, type_label
 from web.calendar_conflicts import described
 from web.calendar_forms import placed, times
 from web.forms import Errors, FormInvalid, domain_errors, form_data, load
@@ -75,8 +76,8 @@ def booking(form: MultiDict) -> dict[str, Any]:
 
 def conflict_lines(data: dict[str, Any], conflicts: list[dict[str, Any]]) -> list[str]:
     """A booking's conflicts in words, naming its facilitator, room and chosen clients."""
-    lead = next((u.name for u in facilitators() if u.id == data["facilitator_id"]), None)
-    room = next((r for r in rooms() if r.id == data.get("room_id")), None)
+    lead = staff_names({data["facilitator_id"]}).get(data["facilitator_id"])
+    room = db.session.get(Room, data["room_id"]) if data.get("room_id") else None
     actor = current_actor()
     cases = visible_cases(data["case_ids"], actor)
     chosen = {case.client_id for case in cases.values()}
