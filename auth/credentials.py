@@ -114,6 +114,12 @@ def live_credential(credential: Credential | None, kinds: set[CredentialKind]) -
     return credential
 
 
+def statement_params(secret: str, record_id: int = 0) -> dict[str, Any]:
+    """The bound values of `credential_statement` and `record_statement`: the presented
+    secret's hash, this moment, and the record id (unused by the credential's own)."""
+    return {"secret_hash": secret_digest(secret), _NOW: utcnow(), "record_id": record_id}
+
+
 def resolve_credential(secret: str, kinds: set[CredentialKind]) -> Credential | None:
     """The live credential for a presented secret, or None (see `live_credential`)."""
     return resolve_for_request(secret, kinds)[0]
@@ -126,12 +132,11 @@ def resolve_for_request(
     whether its user's emergency access is live. With `read`, the route's record
     `record_id` is read in the same statement and kept (or that none is visible) for the
     credential's user (`core.prefetch`)."""
-    params = {"secret_hash": secret_digest(secret), _NOW: utcnow()}
+    params = statement_params(secret, record_id)
     if read is None:
         row = db.session.execute(credential_statement(), params).one_or_none()
     else:
-        params["record_id"] = record_id
-        row = db.session.execute(_record_statement(read), params).unique().one_or_none()
+        row = db.session.execute(record_statement(read), params).unique().one_or_none()
     if row is None:
         return None, None
     credential, emergency = live_credential(row[0], kinds), row[1]
@@ -200,7 +205,9 @@ def reads_record(read: RecordRead) -> Any:
 
 
 @functools.cache
-def _record_statement(read: RecordRead) -> sa.Select[Any]:
+def record_statement(read: RecordRead) -> sa.Select[Any]:
+    """`credential_statement` with the record of `read` whose id is the bound `record_id`,
+    joined when its client is visible to the credential's user (else its columns are null)."""
     found = sa.and_(
         read.entity.id == sa.bindparam("record_id"), visible_to(read.client_column, _now())
     )

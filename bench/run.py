@@ -10,7 +10,9 @@
     gunicorn settings, both driven by the same loopback load generator (threads, http.client
     keep-alive, bounded by count and time, 127.0.0.1 only); ratio of requests per second
     (target >= 0.3, goal 0.5), the CPU per request of the server, PostgreSQL and the load
-    generator, and the peak RSS (VmHWM) of each server's processes.
+    generator, and the peak RSS (VmHWM) of each server's processes. Beside it, the floor:
+    bench/floor_app.py runs the same two statements through the app's engine and hooks with
+    none of the app's Python around them (the most (b) could be in this stack here).
 (c) scheduling.sessions.service.find_conflicts for one occurrence that clashes with a busy
     facilitator, room and four clients, on a database of 10k sessions vs one of 1M sessions
     (target <= 1.5x). The two databases are separate, generated with
@@ -127,10 +129,10 @@ def _measure(app: Any, as_of: date, args: argparse.Namespace) -> tuple[list[Resu
         results.append(bench_report(app, args.repeat, as_of))
         print(f"{results[-1].name}: {results[-1].detail}", flush=True)
     if "b" in args.only:
-        result, memory = bench_http(app, args.db, args)
+        result, note = bench_http(app, args.db, args)
         results.append(result)
-        notes.append(memory)
-        print(f"{result.name}: {result.detail}\n{memory}", flush=True)
+        notes.append(note)
+        print(f"{result.name}: {result.detail}\n{note}", flush=True)
     if "c" in args.only:
         sessions = [int(n) for n in args.conflict_sessions.split(",")]
         urls = args.conflict_db or [default_conflict_url(args.db, n) for n in sessions]

@@ -1,8 +1,9 @@
 """`bench.run` (b): GET /api/v1/cases/{id} as a counsellor (their own open cases) under
 `gunicorn wsgi:app` vs bench/bare_app.py under the same gunicorn settings, both driven by the
 same loopback load generator (`load`: threads, http.client keep-alive, bounded by count and
-time, 127.0.0.1 only). The figure is requests per second; the peak RSS of each server's
-processes is reported beside it."""
+time, 127.0.0.1 only). The figure is requests per second; the floor (bench/floor_app.py: the
+same statements without the app's Python around them, same settings) and the peak RSS of
+each server's processes are reported beside it."""
 
 from __future__ import annotations
 
@@ -109,25 +110,30 @@ def _busiest_counsellor(app: Any) -> tuple[int, list[int]]:
 
 
 def _measure(
-    servers: dict[str, Server], paths: list[str], headers: dict[str, str], args: argparse.Namespace
+    servers: dict[str, Server],
+    paths: dict[str, list[str]],
+    headers: dict[str, str],
+    args: argparse.Namespace,
 ) -> tuple[dict[str, list[float]], dict[str, int], dict[str, dict[str, float]]]:
-    """Warm every worker and connection, then `--repeat` runs of each server, alternating
-    which goes first. Returns the rates, the failed requests and, for each server, the CPU
-    milliseconds per request of the server, of PostgreSQL and of the load generator."""
-    rates: dict[str, list[float]] = {"app": [], "bare": []}
-    failures = {"app": 0, "bare": 0}
-    cpu = {name: {"server": 0.0, "database": 0.0, "client": 0.0} for name in servers}
-    served = {"app": 0, "bare": 0}
-    for server in servers.values():
-        server.wait_ready(paths[0], headers)
-    for server in servers.values():  # warm every worker and connection
-        load(server.port, paths, headers, clients=args.clients, seconds=1, max_requests=500)
+    """Warm every worker and connection, then `--repeat` runs of each server (each with its
+    `paths`), the order turning each time so that drift hits all alike. Returns the rates,
+    the failed requests and, for each server, the CPU milliseconds per request of the
+    server, of PostgreSQL and of the load generator."""
+    names = list(servers)
+    rates: dict[str, list[float]] = {name: [] for name in names}
+    failures = dict.fromkeys(names, 0)
+    cpu = {name: {"server": 0.0, "database": 0.0, "client": 0.0} for name in names}
+    served = dict.fromkeys(names, 0)
+    for name, server in servers.items():
+        server.wait_ready(paths[name][0], headers)
+    for name, server in servers.items():  # warm every worker and connection
+        load(server.port, paths[name], headers, clients=args.clients, seconds=1, max_requests=500)
     for i in range(args.repeat):
-        for name in ["app", "bare"] if i % 2 == 0 else ["bare", "app"]:
+        for name in names[i % len(names) :] + names[: i % len(names)]:
             before = _cpu_now(servers[name])
             rate, ok, failed = load(
                 servers[name].port,
-                paths,
+                paths[name],
                 headers,
                 clients=args.clients,
                 seconds=args.seconds,
@@ -167,10 +173,16 @@ def bench_http(app: Any, url: str, args: argparse.Namespace) -> tuple[Result, st
     counsellor_id, case_ids = _busiest_counsellor(app)
     token, _ = token_for(app, sa.select(User).where(User.id == counsellor_id))
     headers = {"Authorization": f"Bearer {token}", "Accept": "application/json"}
-    paths = [f"/api/v1/cases/{i}" for i in case_ids]
+    case_paths = [f"/api/v1/cases/{i}" for i in case_ids]
+    paths = {
+        "app": case_paths,
+        "floor": [f"/bench/floor/cases/{i}" for i in case_ids],
+        "bare": case_paths,
+    }
     env = {"DATABASE_URL": url, "SECRET_KEY": "bench"}
     servers = {
         "app": Server("wsgi:app", env, args.workers, args.threads),
+        "floor": Server("bench.floor_app:app", env, args.workers, args.threads),
         "bare": Server("bench.bare_app:app", env, args.workers, args.threads),
     }
     try:
@@ -179,13 +191,14 @@ def bench_http(app: Any, url: str, args: argparse.Namespace) -> tuple[Result, st
     finally:
         for server in servers.values():
             server.stop()
-    if failures["app"] or failures["bare"]:
+    if any(failures.values()):
         raise SystemExit(f"(b) failed requests: {failures}")
     mem = "; ".join(f"{name}: {memory_summary(m)}" for name, m in memory.items())
+    bare = median(rates["bare"])
     result = Result(
         "(b) GET /cases/{id} vs bare Flask",
         median(rates["app"]),
-        median(rates["bare"]),
+        bare,
         "req/s",
         0.3,  # issue 18: at least 0.3 of bare Flask (goal 0.5)
         higher_is_better=True,
@@ -193,8 +206,15 @@ def bench_http(app: Any, url: str, args: argparse.Namespace) -> tuple[Result, st
             f"app {spread(rates['app'])} req/s; bare {spread(rates['bare'])} req/s; "
             f"gunicorn -w {args.workers} -k gthread --threads {args.threads}, "
             f"{args.clients} client threads, {args.seconds:g} s or {args.max_requests} "
-            f"requests a run, {len(paths)} case ids of counsellor {counsellor_id}; "
+            f"requests a run, {len(case_ids)} case ids of counsellor {counsellor_id}; "
             f"CPU per request: {_cpu_summary(cpu_ms)}"
         ),
     )
-    return result, f"peak RSS (VmHWM) of the gunicorn processes: {mem}"
+    floor = median(rates["floor"])
+    notes = (
+        f"floor of (b) (bench/floor_app.py: the same two statements through the app's "
+        f"engine and hooks, none of its Python around them): {floor:,.1f} req/s = "
+        f"{floor / bare:.2f} of bare Flask ({spread(rates['floor'])})\n"
+        f"peak RSS (VmHWM) of the gunicorn processes: {mem}"
+    )
+    return result, notes
