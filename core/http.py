@@ -198,8 +198,14 @@ def page_schema(item: type[ma.Schema]) -> type[ma.Schema]:
 
 def capped_total(stmt: sa.Select, upto: int = TOTAL_CAP) -> tuple[int, bool]:
     """How many rows `stmt` selects, counted no further than `upto`: `(total, is_lower_bound)`.
-    The count reads at most `upto + 1` rows, never the whole table."""
-    window = stmt.order_by(None).limit(upto + 1).subquery()
+    The count reads at most `upto + 1` rows, never the whole table.
+
+    The limit is written into the statement, not bound: it is nearly always 1,001, and a
+    prepared statement's generic plan that cannot see it plans for a limit that stops early
+    (PostgreSQL then merge-joined a counsellor's 40 caseload clients against the index of all
+    120,000 cases: 16 ms, against 0.5 ms with the limit in the text)."""
+    window = stmt.order_by(None).limit(sa.literal_column(str(int(upto) + 1), sa.Integer))
+    window = window.subquery()
     counted = db.session.execute(sa.select(sa.func.count()).select_from(window)).scalar_one()
     return min(counted, upto), counted > upto
 

@@ -35,6 +35,15 @@ def test_exact_up_to_the_cap_then_a_lower_bound(five_clients):
     assert http.capped_total(five_clients, upto=1) == (1, True)
 
 
+def test_the_cap_is_written_into_the_count_not_bound(app, five_clients):
+    """A prepared statement's generic plan must see the cap (a bound limit made PostgreSQL
+    plan for a count that stops early)."""
+    with statements(app) as seen:
+        http.capped_total(five_clients, upto=4)
+    (count,) = seen
+    assert "LIMIT 5" in count.replace("\n", " ")
+
+
 def test_paginate_counts_to_the_end_of_the_page_asked_for(five_clients, monkeypatch):
     monkeypatch.setattr(http, "TOTAL_CAP", 2)
     first = http.paginate(five_clients, 1, 2)
