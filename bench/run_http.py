@@ -194,27 +194,31 @@ def bench_http(app: Any, url: str, args: argparse.Namespace) -> tuple[Result, st
     if any(failures.values()):
         raise SystemExit(f"(b) failed requests: {failures}")
     mem = "; ".join(f"{name}: {memory_summary(m)}" for name, m in memory.items())
-    bare = median(rates["bare"])
-    result = Result(
-        "(b) GET /cases/{id} vs bare Flask",
-        median(rates["app"]),
-        bare,
-        "req/s",
-        0.3,  # issue 18: at least 0.3 of bare Flask (goal 0.5)
-        higher_is_better=True,
-        detail=(
-            f"app {spread(rates['app'])} req/s; bare {spread(rates['bare'])} req/s; "
-            f"gunicorn -w {args.workers} -k gthread --threads {args.threads}, "
-            f"{args.clients} client threads, {args.seconds:g} s or {args.max_requests} "
-            f"requests a run, {len(case_ids)} case ids of counsellor {counsellor_id}; "
-            f"CPU per request: {_cpu_summary(cpu_ms)}"
-        ),
+    bare, floor = median(rates["bare"]), median(rates["floor"])
+    run = (
+        f"gunicorn -w {args.workers} -k gthread --threads {args.threads}, "
+        f"{args.clients} client threads, {args.seconds:g} s or {args.max_requests} "
+        f"requests a run, {len(case_ids)} case ids of counsellor {counsellor_id}"
     )
-    floor = median(rates["floor"])
     notes = (
         f"floor of (b) (bench/floor_app.py: the same two statements through the app's "
         f"engine and hooks, none of its Python around them): {floor:,.1f} req/s = "
         f"{floor / bare:.2f} of bare Flask ({spread(rates['floor'])})\n"
         f"peak RSS (VmHWM) of the gunicorn processes: {mem}"
     )
-    return result, notes
+    return _result(rates, cpu_ms, run), notes
+
+
+def _result(rates: dict[str, list[float]], cpu_ms: dict[str, dict[str, float]], run: str) -> Result:
+    return Result(
+        "(b) GET /cases/{id} vs bare Flask",
+        median(rates["app"]),
+        median(rates["bare"]),
+        "req/s",
+        0.3,  # issue 18: at least 0.3 of bare Flask (goal 0.5)
+        higher_is_better=True,
+        detail=(
+            f"app {spread(rates['app'])} req/s; bare {spread(rates['bare'])} req/s; "
+            f"{run}; CPU per request: {_cpu_summary(cpu_ms)}"
+        ),
+    )
