@@ -5,6 +5,7 @@ with the open-case check, a temporary password). Services flush and audit; views
 from __future__ import annotations
 
 import secrets
+from collections.abc import Iterable
 from typing import Any
 
 import sqlalchemy as sa
@@ -98,6 +99,15 @@ def list_staff(
     if active is not None:
         stmt = stmt.where(User.active.is_(active))
     return stmt
+
+
+def staff_names(ids: Iterable[int | None]) -> dict[int, str]:
+    """Names of the staff members among `ids` (None ignored), in one query for all of them."""
+    wanted = sorted({i for i in ids if i is not None})
+    if not wanted:
+        return {}
+    rows = db.session.execute(sa.select(User.id, User.name).where(User.id.in_(wanted)))
+    return {user_id: name for user_id, name in rows}
 
 
 def open_primary_case_ids(staff_id: int) -> list[int]:

@@ -21,8 +21,8 @@ from aftercare.follow_ups.models import FollowUpOutcome
 from aftercare.follow_ups.schemas import FollowUpQuerySchema
 from auth.models import User
 from auth.permissions import Permission, allowed, current_actor
+from auth.staff import staff_names
 from core.extensions import db
-from web.cases import staff_names
 from web.forms import Errors, flatten
 from web.pages import page_count, render
 from web.security import page

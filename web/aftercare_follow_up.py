@@ -21,6 +21,7 @@ from aftercare.follow_ups.service import ShownFollowUp
 from aftercare.plans.models import AftercarePlan
 from aftercare.plans.service import AFTERCARE_PLANS
 from auth.permissions import Permission, current_actor
+from auth.staff import staff_names
 from cases.episodes import service as episodes
 from cases.episodes.models import Case
 from core.audit import finds_client
@@ -29,7 +30,6 @@ from core.errors import DomainError, NotFound
 from core.extensions import db
 from web.aftercare import OUTCOME_LABELS, bp
 from web.aftercare_plans import case_context
-from web.cases import staff_names
 from web.forms import FormInvalid, domain_errors, load, local_moment
 from web.pages import render
 from web.security import page

@@ -20,6 +20,7 @@ from aftercare.plans.models import AftercarePlan
 from aftercare.plans.schemas import plan_content
 from auth.models import User
 from auth.permissions import Permission, allowed, current_actor
+from auth.staff import staff_names
 from cases.episodes import service as episodes
 from cases.episodes.models import Case, client_of_case
 from cases.episodes.rules import CaseStatus
@@ -29,7 +30,6 @@ from core.extensions import db
 from intake.clients import service as clients
 from web import aftercare_plan_form as plan_form
 from web.aftercare import bp
-from web.cases import staff_names
 from web.forms import Errors, FormInvalid, domain_errors, form_is_current
 from web.pages import render
 from web.security import page

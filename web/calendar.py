@@ -62,13 +62,6 @@ def rooms() -> list[sa.Row[tuple[int, str, int, bool]]]:
     return list(db.session.execute(stmt))
 
 
-def staff_names(ids: set[int]) -> dict[int, str]:
-    """Names of the staff members among `ids`, in one query."""
-    if not ids:
-        return {}
-    return dict(db.session.execute(sa.select(User.id, User.name).where(User.id.in_(ids))).all())
-
-
 def _int_arg(name: str) -> int | None:
     """A picker's id from the query string (None when empty); anything else is a 422 naming it."""
     raw = request.args.get(name, "").strip()

@@ -17,6 +17,7 @@ from werkzeug.datastructures import MultiDict
 
 from auth.models import User
 from auth.permissions import Permission, current_actor
+from auth.staff import staff_names
 from core.clock import centre_today
 from core.errors import Conflict, DomainError
 from core.extensions import db
@@ -25,7 +26,7 @@ from scheduling.sessions import service as sessions
 from scheduling.sessions.access import visible_cases
 from scheduling.sessions.models import SessionType
 from scheduling.sessions.schemas import RecurrenceSchema, SessionCreateSchema
-from web.calendar import bp, facilitators, rooms, staff_names, type_label
+from web.calendar import bp, facilitators, rooms, type_label
 from web.calendar_conflicts import described
 from web.calendar_forms import placed, times
 from web.forms import Errors, FormInvalid, domain_errors, form_data, load

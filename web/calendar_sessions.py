@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from flask import Response, redirect, request, url_for
 
 from auth.permissions import Permission, allowed, current_actor
+from auth.staff import staff_names
 from cases.episodes.models import client_of_case
 from core.audit import finds_client
 from core.db import utcnow
@@ -30,7 +31,7 @@ from scheduling.sessions.schemas import (
     SessionCancelSchema,
     SessionUpdateSchema,
 )
-from web.calendar import bp, rooms, staff_names, type_label
+from web.calendar import bp, rooms, type_label
 from web.calendar_conflicts import described
 from web.calendar_forms import placed, time_inputs, times
 from web.forms import Errors, FormInvalid, domain_errors, form_is_current, load

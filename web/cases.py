@@ -12,7 +12,6 @@ their addenda, and every staff name on the page in one query.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from typing import Any
 
 import sqlalchemy as sa
@@ -21,7 +20,7 @@ from flask import Blueprint, Response, request
 from aftercare.follow_ups import service as follow_ups
 from auth.models import Role, User
 from auth.permissions import Permission, allowed, current_actor
-from auth.staff import list_staff
+from auth.staff import list_staff, staff_names
 from cases.episodes import service as episodes
 from cases.episodes.models import Case, client_of_case
 from cases.episodes.rules import DISCHARGE_REASONS, CaseStatus
@@ -86,15 +85,6 @@ def level_label(level: str) -> str:
 def body_fields(kind: NoteKind) -> list[str]:
     """The body fields of a note kind, in the order its schema declares them."""
     return list(NOTE_BODY_SCHEMAS[kind]().fields)
-
-
-def staff_names(ids: Iterable[int | None]) -> dict[int, str]:
-    """Names of the staff on the page, in one query for all of them."""
-    wanted = sorted({i for i in ids if i is not None})
-    if not wanted:
-        return {}
-    rows = db.session.execute(sa.select(User.id, User.name).where(User.id.in_(wanted)))
-    return {user_id: name for user_id, name in rows}
 
 
 def active_counsellors() -> list[sa.Row[tuple[int, str]]]:
