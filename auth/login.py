@@ -16,10 +16,10 @@ from auth.models import Credential, CredentialKind, Role, User
 from core.config import ConfigError
 from core.errors import Forbidden, Unauthorized
 from core.extensions import db, login_manager
+from core.http import READ_METHODS
 
 AUTH_COOKIE = "tc_auth"
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
-READ_METHODS = frozenset({"GET", "HEAD"})
 
 
 def _bearer_secret() -> str | None:

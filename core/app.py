@@ -22,11 +22,10 @@ from core import audit, cli
 from core.config import load_config
 from core.errors import DomainError, ErrorSchema, UnsupportedMediaType, register_error_handlers
 from core.extensions import api, configure_sqlite, db, migrate
-from core.http import IdConverter
+from core.http import READ_METHODS, IdConverter
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
-READ_METHODS = frozenset({"GET", "HEAD"})
 #: The API docs page loads Swagger UI from our own origin (core/static/swagger-ui) and the
 #: browser is told to fetch nothing from anywhere else (its page has one inline script).
 DOCS_CSP = (

@@ -15,6 +15,8 @@ from core.extensions import db
 from core.input import INT_MAX, fit_to_columns
 
 MAX_PER_PAGE = 200
+#: methods that read: no body, no change (reads run without a transaction block: core.app).
+READ_METHODS = frozenset({"GET", "HEAD"})
 
 
 class QuerySchema(ma.Schema):
